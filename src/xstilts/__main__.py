@@ -1,0 +1,3 @@
+from xstilts.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""Command line: one subcommand per phase. Parses, validates, dispatches; the work is in plain functions.
+
+Heavy libraries (torch, transformers, datasets, mlflow) are imported inside the commands that need them:
+DVC starts one process per stage, and `xstilts --help` / `xstilts data check` must stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from xstilts import __version__
+from xstilts.errors import XstiltsError
+
+log = logging.getLogger("xstilts")
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("configuration")
+    group.add_argument("--params", default="params.yaml", help="parameters file (default: %(default)s)")
+    group.add_argument(
+        "--profile",
+        type=lambda text: text or None,  # "" (MLproject's default) means: the profile in the parameters file
+        help="smoke or paper; overrides `profile` in the parameters file",
+    )
+    group.add_argument(
+        "-S",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one parameter, e.g. -S tasks.sts-b.train.lr=2e-5 (repeatable)",
+    )
+
+
+def _load_config(args: argparse.Namespace):
+    from xstilts import config
+
+    return config.load(args.params, args.overrides, args.profile)
+
+
+def cmd_data_check(args: argparse.Namespace) -> int:
+    from xstilts.data.check import check
+
+    print(json.dumps(check(args.kind, args.path), ensure_ascii=False))
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    cfg = _load_config(args)
+    from xstilts import prepare
+
+    prepare.run(cfg, step=args.step)
+    return 0
+
+
+def _cell_options(parser: argparse.ArgumentParser, task: bool = True, lr: bool = False) -> None:
+    """--model/--task/--seed; empty values (MLproject's defaults) mean the first entry of the grid."""
+    parser.add_argument("--model", default="", help="model name (default: first of grid.models)")
+    if task:
+        parser.add_argument("--task", default="", help="intermediate task (default: first of grid.tasks)")
+    parser.add_argument("--seed", default="", help="seed (default: first of grid.seeds)")
+    if lr:
+        parser.add_argument("--lr", default="", help="learning rate (default: the task's value in params.yaml)")
+    parser.add_argument(
+        "--no-upstream",
+        dest="upstream",
+        action="store_false",
+        help="fail instead of producing missing upstream outputs with `dvc repro`",
+    )
+    _config_options(parser)
+
+
+def _cell(args: argparse.Namespace):
+    """(cfg, model, task, seed, lr) with the grid's defaults filled in and every value validated."""
+    from xstilts.config import check_choice
+    from xstilts.errors import ConfigError
+
+    cfg = _load_config(args)
+    model = check_choice("--model", args.model or cfg.grid.models[0], cfg.models)
+    task = check_choice("--task", getattr(args, "task", "") or cfg.grid.tasks[0], cfg.tasks)
+    try:
+        seed = int(args.seed) if str(args.seed) != "" else cfg.grid.seeds[0]
+        lr = float(args.lr) if getattr(args, "lr", "") not in ("", None) else None
+    except ValueError as err:
+        raise ConfigError(f"--seed/--lr: not a number ({err})") from None
+    if lr is not None and lr <= 0:
+        raise ConfigError(f"--lr must be > 0, got {lr}")
+    return cfg, model, task, seed, lr
+
+
+def _in_grid(args: argparse.Namespace, cfg, model: str, task: str, seed: int) -> bool:
+    """Whether dvc.yaml has stages for this cell with exactly this configuration (see xstilts.upstream)."""
+    as_in_file = not args.overrides and args.params == "params.yaml" and args.profile in (None, cfg.profile)
+    return as_in_file and model in cfg.grid.models and task in cfg.grid.tasks and seed in cfg.grid.seeds
+
+
+def cmd_pretrained(args: argparse.Namespace) -> int:
+    cfg, model, _, _, _ = _cell(args)
+    from xstilts import phases, upstream
+
+    if args.upstream:
+        upstream.ensure(cfg, "pretrained", model, in_grid=_in_grid(args, cfg, model, cfg.grid.tasks[0], cfg.grid.seeds[0]))
+    phases.pretrained(cfg, model)
+    return 0
+
+
+def cmd_intermediate(args: argparse.Namespace) -> int:
+    cfg, model, task, seed, lr = _cell(args)
+    from xstilts import phases, upstream
+
+    if args.upstream:
+        upstream.ensure(cfg, "intermediate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
+    phases.intermediate(cfg, model, task, seed, lr)
+    return 0
+
+
+def cmd_target(args: argparse.Namespace) -> int:
+    cfg, model, task, seed, _ = _cell(args)
+    from xstilts import phases, upstream
+
+    if args.upstream:
+        upstream.ensure(cfg, "target", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
+    _, net, tokenizer = phases.target(cfg, model, task, seed)
+    if args.evaluate:
+        phases.evaluate(cfg, model, task, seed, net, tokenizer)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    cfg, model, task, seed, _ = _cell(args)
+    from xstilts import phases, upstream
+
+    if args.upstream:
+        upstream.ensure(cfg, "evaluate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
+    phases.evaluate(cfg, model, task, seed)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xstilts",
+        description="Syntactic vs semantic English intermediate-task training and zero-shot XNLI (X-STILTs).",
+    )
+    parser.add_argument("--version", action="version", version=f"xstilts {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data = commands.add_parser("data", help="inspect dataset files")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    check = data_commands.add_parser(
+        "check",
+        help="validate one file in its canonical format and print its counts as JSON",
+        description="Validate one file; print a JSON object of counts, or `PATH:LINE: problem` and exit 1.",
+    )
+    check.add_argument("kind", choices=("xnli", "mnli", "sts-b", "ud"), metavar="KIND", help="xnli, mnli, sts-b or ud")
+    check.add_argument("path", metavar="PATH")
+    check.set_defaults(func=cmd_data_check)
+
+    prep = commands.add_parser(
+        "prepare",
+        help="fetch (paper) or generate (smoke) the raw data, then write data/prepared/",
+        description="raw: download the hub/UD files (paper) or generate the synthetic data (smoke) into "
+        "data/raw/; prepared: convert data/raw/ into tokenizer-independent parquet in data/prepared/.",
+    )
+    prep.add_argument("--step", choices=("raw", "prepared", "all"), default="all")
+    _config_options(prep)
+    prep.set_defaults(func=cmd_prepare)
+
+    pre = commands.add_parser(
+        "pretrained",
+        help="phase (i): build + warm up the tiny model (smoke) or snapshot the hub model (paper)",
+    )
+    _cell_options(pre, task=False)
+    pre.set_defaults(func=cmd_pretrained)
+
+    inter = commands.add_parser("intermediate", help="phase (ii): train the pretrained encoder on an intermediate task")
+    _cell_options(inter, lr=True)
+    inter.set_defaults(func=cmd_intermediate)
+
+    tgt = commands.add_parser("target", help="phase (iii): fresh NLI head on the intermediate encoder, trained on MNLI")
+    _cell_options(tgt)
+    tgt.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="then evaluate zero-shot XNLI in the same process (saves a process start per grid cell)",
+    )
+    tgt.set_defaults(func=cmd_target)
+
+    ev = commands.add_parser("evaluate", help="zero-shot XNLI dev + test in all languages for one trained target model")
+    _cell_options(ev)
+    ev.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        return args.func(args)
+    except XstiltsError as err:
+        print(err if err.__class__.__name__ == "DataError" else f"xstilts: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("xstilts: interrupted", file=sys.stderr)
+        return 130

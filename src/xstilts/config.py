@@ -1,0 +1,383 @@
+"""Strict configuration: ``params.yaml`` (+ ``-S key=value`` overrides) -> frozen dataclasses.
+
+Every experimental value lives in ``params.yaml``; the dataclasses below only give it a shape, so they
+carry no defaults. Loading is strict: an unknown key, a missing key, a wrong type, an unknown model or
+task name or a non-positive learning rate is a :class:`ConfigError` naming the key and what is allowed.
+
+Order of resolution:
+1. read ``params.yaml``; the profile is ``--profile`` / ``-S profile=...`` if given, else the file's;
+2. merge the active profile's ``smoke:``/``paper:`` sub-blocks over their parent mappings;
+3. apply ``-S dotted.key=value`` overrides to that resolved tree (values parsed as YAML);
+4. build and validate the dataclasses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xstilts.errors import ConfigError
+
+PROFILES = ("smoke", "paper")
+SELECTIONS = ("final", "best-en-dev")
+MODEL_FAMILIES = ("bert", "xlmr")
+TOKENIZER_KINDS = ("wordpiece", "unigram")
+UD_SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class TinyModel:
+    """Architecture of the locally built stand-in model of the smoke profile."""
+
+    family: str
+    tokenizer: str
+    vocab_size: int
+    hidden_size: int
+    num_layers: int
+    num_heads: int
+    intermediate_size: int
+    max_position: int
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    hub_id: str
+    revision: str
+    tiny: TinyModel
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    lr: float
+    epochs: float
+    batch_size: int
+    max_length: int
+    warmup_ratio: float
+    weight_decay: float
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    train: TrainSpec | None = None  # None only for the baseline, which does not train
+    head: dict[str, int | float] = dataclasses.field(default_factory=dict)  # options of the task's head
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    train: TrainSpec
+    head: dict[str, int | float]
+    selection: str
+
+
+@dataclass(frozen=True)
+class PretrainedSpec:
+    """Smoke profile only: short MLM warm-up of the tiny models on the synthetic corpus."""
+
+    mlm: TrainSpec
+    mask_probability: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class Grid:
+    models: tuple[str, ...]
+    tasks: tuple[str, ...]
+    seeds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class HubDataset:
+    repo_id: str
+    revision: str
+
+
+@dataclass(frozen=True)
+class UDSource:
+    release: str
+    url: str
+    sha256: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class SyntheticSizes:
+    seed: int
+    xnli_dev_per_language: int
+    xnli_test_per_language: int
+    mnli_train: int
+    mnli_dev: int
+    stsb_train: int
+    stsb_dev: int
+    stsb_test: int
+    ud_train: int
+    ud_dev: int
+    ud_test: int
+    corpus_per_language: int
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    xnli: HubDataset
+    glue: HubDataset
+    ud: UDSource
+    synthetic: SyntheticSizes
+
+
+@dataclass(frozen=True)
+class Config:
+    profile: str
+    languages: tuple[str, ...]
+    grid: Grid
+    models: dict[str, ModelSpec]
+    pretrained: PretrainedSpec
+    tasks: dict[str, TaskSpec]
+    target: TargetSpec
+    data: DataSpec
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain (YAML/JSON-serialisable) form of the resolved configuration."""
+        return _plain(dataclasses.asdict(self))
+
+    def dump(self, path: str | Path) -> Path:
+        """Write the resolved configuration as YAML (logged with every MLflow run)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
+        return path
+
+    def model(self, name: str) -> ModelSpec:
+        return self.models[check_choice("model", name, self.models)]
+
+    def task(self, name: str) -> TaskSpec:
+        return self.tasks[check_choice("task", name, self.tasks)]
+
+
+def load(
+    params: str | Path = "params.yaml",
+    overrides: typing.Sequence[str] = (),
+    profile: str | None = None,
+) -> Config:
+    """Load ``params`` strictly; ``overrides`` are ``dotted.key=value`` strings, ``profile`` wins over both."""
+    path = Path(params)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: parameters file not found (run from the repository root or pass --params)")
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({getattr(err, 'problem', err)})")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of parameters at the top level")
+
+    parsed = [_parse_override(text) for text in overrides]
+    for key, value in parsed:
+        if key == "profile":
+            profile = profile or value
+    profile = profile if profile is not None else raw.get("profile")
+    check_choice(f"{path}: profile", profile, PROFILES)
+    raw["profile"] = profile
+
+    tree = _resolve_profile(raw, profile, prefix="")
+    for key, value in parsed:
+        if key != "profile":
+            _set_dotted(tree, key, value)
+    config = _build(Config, tree, str(path), "")
+    _validate(config, str(path))
+    return config
+
+
+def check_choice(what: str, value: Any, allowed: typing.Iterable[str]) -> str:
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ConfigError(f"{what}: unknown value {value!r} (allowed: {', '.join(map(str, allowed))})")
+    return value
+
+
+# -- profile blocks and overrides ------------------------------------------------------------------
+
+
+def _resolve_profile(node: Any, profile: str, prefix: str) -> Any:
+    """Merge the active profile's sub-block of every mapping over that mapping; drop the other's."""
+    if not isinstance(node, dict):
+        return copy.deepcopy(node)
+    own = {k: _resolve_profile(v, profile, f"{prefix}{k}.") for k, v in node.items() if k not in PROFILES}
+    override = node.get(profile)
+    if override is None or prefix == "":  # the top-level `profile:` key is a choice, not a block
+        return own
+    if not isinstance(override, dict):
+        raise ConfigError(f"params: {prefix}{profile}: a profile block must be a mapping")
+    return _merge(own, _resolve_profile(override, profile, f"{prefix}{profile}."), f"{prefix}{profile}.")
+
+
+def _merge(base: dict, override: dict, prefix: str) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if key not in base:
+            raise ConfigError(
+                f"params: unknown key '{prefix}{key}' in a profile block (allowed: {', '.join(base) or 'none'})"
+            )
+        if isinstance(value, dict) and isinstance(base[key], dict):
+            merged[key] = _merge(base[key], value, f"{prefix}{key}.")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _parse_override(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {text!r}: expected KEY=VALUE, e.g. -S tasks.sts-b.train.lr=2e-5")
+    try:
+        return key.strip(), yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError:
+        raise ConfigError(f"override {text!r}: the value is not valid YAML")
+
+
+def _set_dotted(tree: dict, key: str, value: Any) -> None:
+    node = tree
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            allowed = ", ".join(node) if isinstance(node, dict) else "none: not a mapping"
+            raise ConfigError(f"override {key}: unknown key '{'.'.join(parts[: depth + 1])}' (allowed: {allowed})")
+        if depth < len(parts) - 1:
+            node = node[part]
+    node[parts[-1]] = value
+
+
+# -- typed construction ----------------------------------------------------------------------------
+
+
+def _build(kind: Any, value: Any, source: str, key: str) -> Any:
+    """Convert plain YAML data into ``kind`` (a dataclass or typing annotation), strictly."""
+    origin = typing.get_origin(kind)
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: '{key or '<top>'}' must be a mapping, got {_typename(value)}")
+        fields = {f.name: f for f in dataclasses.fields(kind)}
+        hints = typing.get_type_hints(kind)
+        unknown = [k for k in value if k not in fields]
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown key '{_join(key, unknown[0])}' (allowed: {', '.join(fields)})"
+            )
+        args = {}
+        for name, field in fields.items():
+            if name not in value:
+                if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                    raise ConfigError(f"{source}: missing key '{_join(key, name)}'")
+                continue
+            args[name] = _build(hints[name], value[name], source, _join(key, name))
+        return kind(**args)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        inner = [o for o in options if o is not type(None)]
+        for option in inner[:-1]:
+            with contextlib.suppress(ConfigError):
+                return _build(option, value, source, key)
+        return _build(inner[-1], value, source, key)
+    if origin is dict:
+        key_type, value_type = typing.get_args(kind)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: '{key}' must be a mapping, got {_typename(value)}")
+        return {str(k): _build(value_type, v, source, _join(key, str(k))) for k, v in value.items()}
+    if origin is tuple:
+        (item_type, _) = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: '{key}' must be a list, got {_typename(value)}")
+        return tuple(_build(item_type, v, source, f"{key}[{i}]") for i, v in enumerate(value))
+    return _scalar(kind, value, source, key)
+
+
+def _scalar(kind: type, value: Any, source: str, key: str) -> Any:
+    if kind is float:
+        # YAML 1.1 (PyYAML) reads `2e-5` as a string; accept numeric strings for float keys.
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    elif isinstance(value, kind):
+        return value
+    raise ConfigError(f"{source}: '{key}' must be {kind.__name__}, got {_typename(value)} {value!r}")
+
+
+def _validate(config: Config, source: str) -> None:
+    from xstilts import tasks as task_registry
+
+    known_tasks = task_registry.registry()
+    for name in config.tasks:
+        check_choice(f"{source}: tasks.{name}", name, known_tasks)
+    for name in config.grid.models:
+        check_choice(f"{source}: grid.models", name, config.models)
+    for name in config.grid.tasks:
+        check_choice(f"{source}: grid.tasks", name, config.tasks)
+    if len(set(config.grid.seeds)) != len(config.grid.seeds) or not config.grid.seeds:
+        raise ConfigError(f"{source}: 'grid.seeds' must be a non-empty list of distinct integers")
+    if len(set(config.languages)) != len(config.languages) or "en" not in config.languages:
+        raise ConfigError(f"{source}: 'languages' must list distinct language codes including 'en'")
+    check_choice(f"{source}: target.selection", config.target.selection, SELECTIONS)
+    for name, model in config.models.items():
+        check_choice(f"{source}: models.{name}.tiny.family", model.tiny.family, MODEL_FAMILIES)
+        check_choice(f"{source}: models.{name}.tiny.tokenizer", model.tiny.tokenizer, TOKENIZER_KINDS)
+        _positive(source, f"models.{name}.tiny", model.tiny)
+    for split in config.data.ud.sha256:
+        check_choice(f"{source}: data.ud.sha256", split, UD_SPLITS)
+    _positive(source, "data.synthetic", config.data.synthetic, allow_zero=("seed",))
+    trains = {f"tasks.{name}.train": spec.train for name, spec in config.tasks.items()}
+    trains["target.train"] = config.target.train
+    trains["pretrained.mlm"] = config.pretrained.mlm
+    if not 0 < config.pretrained.mask_probability < 1:
+        raise ConfigError(f"{source}: 'pretrained.mask_probability' must be in (0, 1)")
+    for name, spec in config.tasks.items():
+        if spec.train is None and known_tasks[name].family != "baseline":
+            raise ConfigError(f"{source}: missing key 'tasks.{name}.train' (only the baseline does not train)")
+    for key, train in trains.items():
+        if train is None:
+            continue
+        _positive(source, key, train, allow_zero=("warmup_ratio", "weight_decay"))
+        if not 0 <= train.warmup_ratio < 1:
+            raise ConfigError(f"{source}: '{key}.warmup_ratio' must be in [0, 1), got {train.warmup_ratio}")
+
+
+def _positive(source: str, key: str, spec: Any, allow_zero: tuple[str, ...] = ()) -> None:
+    for field in dataclasses.fields(spec):
+        value = getattr(spec, field.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value < 0 or (value == 0 and field.name not in allow_zero):
+                bound = ">= 0" if field.name in allow_zero else "> 0"
+                raise ConfigError(f"{source}: '{key}.{field.name}' must be {bound}, got {value}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _typename(value: Any) -> str:
+    return "null" if value is None else type(value).__name__

@@ -1,0 +1,103 @@
+"""Inference: length-sorted batches under ``torch.inference_mode``; zero-shot XNLI in one pass.
+
+XNLI dev and test of all languages are encoded together and predicted in one length-sorted pass (so
+batches hold sentences of similar length whatever their language), then scored per split and language.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from xstilts import paths
+from xstilts.errors import MissingUpstreamError
+
+log = logging.getLogger(__name__)
+
+XNLI_SPLITS = {"dev": "xnli_dev", "test": "xnli_test"}
+
+
+def load_prepared(split: str, prepared_dir: Path = paths.DATA_PREPARED):
+    """One prepared split as a ``datasets.Dataset``."""
+    import datasets
+
+    path = Path(prepared_dir) / f"{split}.parquet"
+    if not path.exists():
+        raise MissingUpstreamError(f"{path}: prepared data missing; run `dvc repro prepare` (or `xstilts prepare`)")
+    return datasets.Dataset.from_parquet(str(path))
+
+
+def predict(model, features, collator, batch_size: int, postprocess, desc: str = "predicting") -> list[dict]:
+    """Per-example predictions of ``model`` over ``features`` (a Dataset of encoded examples), in order."""
+    rows = features.to_list()
+    order = np.argsort([row["length"] for row in rows], kind="stable")
+    device = next(model.parameters()).device
+    predictions: list[dict | None] = [None] * len(rows)
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for start in tqdm(range(0, len(rows), batch_size), desc=desc, leave=False):
+            index = order[start : start + batch_size]
+            batch = collator([rows[i] for i in index])
+            outputs = model(**{k: v.to(device) for k, v in batch.items()})
+            for i, prediction in zip(index, postprocess(outputs, batch)):
+                predictions[i] = prediction
+    model.train(was_training)
+    return predictions
+
+
+def evaluate_split(model, tokenizer, task, dataset, vocab, max_length: int, batch_size: int) -> tuple[dict, list]:
+    """Encode ``dataset`` for ``task``, predict, score; returns (metrics, predictions)."""
+    from xstilts.train import PadCollator
+
+    features = dataset.map(
+        task.encode,
+        batched=True,
+        fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "vocab": vocab},
+        remove_columns=dataset.column_names,
+        desc=f"encoding {task.name}",
+    )
+    predictions = predict(
+        model,
+        features,
+        PadCollator(task.pad_values(tokenizer)),
+        batch_size,
+        lambda outputs, batch: task.postprocess(outputs, batch, vocab),
+        desc=f"{task.name} dev",
+    )
+    return task.score(predictions, dataset, vocab), predictions
+
+
+def evaluate_xnli(model, tokenizer, languages, max_length: int, batch_size: int):
+    """Zero-shot XNLI accuracy for every split and language; returns (metrics, predictions DataFrame).
+
+    Metric names as DESIGN fixes them: ``xnli_<split>_acc_<lang>`` and ``xnli_<split>_acc_avg`` (the
+    unweighted mean over the languages).
+    """
+    import datasets
+
+    from xstilts.tasks._nli import NLI
+
+    parts = []
+    for split, name in XNLI_SPLITS.items():
+        part = load_prepared(name)
+        missing = sorted(set(languages) - set(part.unique("language")))
+        if missing:
+            raise MissingUpstreamError(f"{paths.DATA_PREPARED / name}.parquet: no rows for {', '.join(missing)}")
+        parts.append(part.add_column("split", [split] * len(part)))
+    everything = datasets.concatenate_datasets(parts)
+    everything = everything.filter(lambda lang: lang in set(languages), input_columns="language")
+    _, predictions = evaluate_split(model, tokenizer, NLI, everything, NLI.label_vocab(None), max_length, batch_size)
+    frame = everything.select_columns(["split", "language", "pair_id", "label"]).to_pandas()
+    frame["prediction"] = [p["prediction"] for p in predictions]
+    frame["correct"] = frame["prediction"] == frame["label"]
+    metrics = {}
+    for split in XNLI_SPLITS:
+        per_language = frame[frame["split"] == split].groupby("language")["correct"].mean()
+        metrics |= {f"xnli_{split}_acc_{lang}": float(per_language[lang]) for lang in languages}
+        metrics[f"xnli_{split}_acc_avg"] = float(np.mean([per_language[lang] for lang in languages]))
+    return metrics, frame

@@ -1,0 +1,166 @@
+"""Encoders: phase (i) (the pretrained MLM) and encoder-only transfer between phases.
+
+After the pretrained phase every model lives in ``models/pretrained/<model>/`` and nothing needs the
+network: the paper profile snapshots the hub checkpoint there once; the smoke profile builds a tiny model
+of the same family (BERT + WordPiece for ``mbert``, XLM-R + Unigram for ``xlmr``), trains its tokenizer
+on the synthetic multilingual corpus and gives it a short MLM warm-up there.
+
+Only the encoder crosses a phase boundary (X-STILTs' "partial" load): an intermediate phase saves
+``encoder/`` (``save_pretrained`` of the bare encoder + tokenizer) and ``head/`` separately; the target
+phase loads ``encoder/`` and puts a fresh head on it. The baseline task ``none`` writes ``encoder.json``
+pointing at the pretrained model instead of copying it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from xstilts import paths
+from xstilts.errors import MissingUpstreamError
+
+log = logging.getLogger(__name__)
+
+# Files of a hub checkpoint that the later phases need (weights in safetensors only).
+HUB_MODEL_FILES = [
+    "config.json",
+    "*.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "sentencepiece.bpe.model",
+]
+PASSTHROUGH = "encoder.json"
+
+
+def pretrained_dir(model: str) -> Path:
+    return paths.MODELS / "pretrained" / model
+
+
+def train_tokenizer(tiny, texts: list[str]):
+    """A tokenizer of the real model's kind, with a vocabulary learnt on ``texts`` by `tokenizers`."""
+    from tokenizers import BertWordPieceTokenizer, SentencePieceUnigramTokenizer
+    from transformers import BertTokenizer, XLMRobertaTokenizer
+
+    if tiny.tokenizer == "wordpiece":  # mBERT: cased WordPiece, CJK characters split (BERT's basic tokenizer)
+        trainer = BertWordPieceTokenizer(lowercase=False, strip_accents=False, handle_chinese_chars=True)
+        specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        trainer.train_from_iterator(texts, vocab_size=tiny.vocab_size, special_tokens=specials, show_progress=False)
+        return BertTokenizer(vocab=trainer.get_vocab(), do_lower_case=False, strip_accents=None)
+    trainer = SentencePieceUnigramTokenizer()  # XLM-R: SentencePiece unigram model
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    trainer.train_from_iterator(
+        texts, vocab_size=tiny.vocab_size, special_tokens=specials, unk_token="<unk>", show_progress=False
+    )
+    vocab = [tuple(piece) for piece in json.loads(trainer.to_str())["model"]["vocab"]]
+    return XLMRobertaTokenizer(vocab=vocab)
+
+
+def tiny_masked_lm(tiny, tokenizer):
+    """A randomly initialised masked LM of the tiny architecture (weights seeded by the caller)."""
+    from transformers import BertConfig, BertForMaskedLM, XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    shape = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=tiny.hidden_size,
+        num_hidden_layers=tiny.num_layers,
+        num_attention_heads=tiny.num_heads,
+        intermediate_size=tiny.intermediate_size,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    if tiny.family == "bert":
+        return BertForMaskedLM(BertConfig(max_position_embeddings=tiny.max_position, type_vocab_size=2, **shape))
+    # XLM-R offsets positions by padding_idx + 1, hence the two extra position slots (as in the real model)
+    config = XLMRobertaConfig(
+        max_position_embeddings=tiny.max_position + 2,
+        type_vocab_size=1,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        **shape,
+    )
+    return XLMRobertaForMaskedLM(config)
+
+
+def build_smoke_model(cfg, model: str, corpus, out_dir: Path, work_dir: Path, seed: int) -> dict[str, float]:
+    """Tokenizer + tiny MLM + warm-up on ``corpus`` (a Dataset with a ``text`` column); saved to out_dir."""
+    from transformers import DataCollatorForLanguageModeling
+
+    from xstilts import train
+
+    spec = cfg.model(model)
+    mlm = cfg.pretrained.mlm
+    texts = list(corpus["text"])
+    tokenizer = train_tokenizer(spec.tiny, texts)
+    train.seed_everything(seed)
+    masked_lm = tiny_masked_lm(spec.tiny, tokenizer)
+
+    def tokenize(batch):
+        encoded = tokenizer(batch["text"], truncation=True, max_length=mlm.max_length)
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        return encoded
+
+    features = corpus.map(tokenize, batched=True, remove_columns=corpus.column_names, desc="tokenizing corpus")
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg.pretrained.mask_probability)
+    metrics = train.fit(masked_lm, features, _drop_length(collator), mlm, seed=seed, work_dir=work_dir)
+    masked_lm.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return {"mlm_train_loss": metrics["train_loss"], "vocab_size": len(tokenizer)}
+
+
+def snapshot_hub_model(spec, out_dir: Path) -> Path:
+    """Paper profile: the pinned hub checkpoint, downloaded once into ``out_dir`` (hub file layout)."""
+    from xstilts.data import download
+
+    return download.fetch_hub_snapshot(
+        spec.hub_id, spec.revision, out_dir, repo_type="model", allow_patterns=HUB_MODEL_FILES
+    )
+
+
+def encoder_path(phase_dir: Path) -> Path:
+    """The encoder an intermediate phase produced (following the baseline's pass-through pointer)."""
+    pointer = phase_dir / PASSTHROUGH
+    if pointer.exists():
+        return Path(json.loads(pointer.read_text())["encoder"])
+    return phase_dir / "encoder"
+
+
+def load_encoder(path: Path):
+    """(encoder, tokenizer) from a local directory; any masked-LM head stored there is dropped."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    path = Path(path)
+    if not (path / "config.json").exists():
+        raise MissingUpstreamError(f"{path}: no model there; run the phase that produces it (see `dvc dag`)")
+    hf_logging.set_verbosity_error()  # the "unexpected lm_head keys" report is expected: we drop that head
+    return AutoModel.from_pretrained(path, add_pooling_layer=False), AutoTokenizer.from_pretrained(path)
+
+
+class _drop_length:
+    """Wraps a collator so that the `length` column (only for length-grouped sampling) is not fed to it."""
+
+    def __init__(self, collator):
+        self.collator = collator
+
+    def __call__(self, features):
+        return self.collator([{k: v for k, v in f.items() if k != "length"} for f in features])
+
+
+def encoder_with_head(encoder, head):
+    """The trainable model of a phase: the shared encoder and the task's head (see xstilts.heads)."""
+    import torch
+
+    class EncoderWithHead(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.head = encoder, head
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None, **batch):
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            return self.head(hidden, batch)
+
+    return EncoderWithHead()

@@ -1,0 +1,45 @@
+"""Feature encoding shared by the tasks: sentence pairs, and words -> first sub-token positions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def encode_pairs(first: list[str], second: list[str] | None, tokenizer, max_length: int) -> dict[str, list]:
+    """Tokenize (pairs of) sentences without padding; padding happens per batch (train.PadCollator)."""
+    encoded = dict(tokenizer(first, second, truncation=True, max_length=max_length))
+    encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+    return encoded
+
+
+def encode_words(sentences: list[list[str]], tokenizer, max_length: int) -> dict[str, list]:
+    """Tokenize pre-split words; ``word_index`` = position of each word's first sub-token.
+
+    Words whose sub-tokens were all cut off by ``max_length`` (or that tokenize to nothing) get
+    ``word_mask`` 0: they take no part in the loss and count as wrong when scoring.
+    """
+    encoded = tokenizer(sentences, is_split_into_words=True, truncation=True, max_length=max_length)
+    word_index, word_mask = [], []
+    for row, words in enumerate(sentences):
+        first: dict[int, int] = {}
+        for position, word in enumerate(encoded.word_ids(row)):
+            if word is not None and word not in first:
+                first[word] = position
+        word_index.append([first.get(w, 0) for w in range(len(words))])
+        word_mask.append([int(w in first) for w in range(len(words))])
+    features = dict(encoded)
+    features.update(word_index=word_index, word_mask=word_mask, length=[len(ids) for ids in encoded["input_ids"]])
+    return features
+
+
+def word_labels(values: list[list], mask: list[list[int]], lookup=None) -> list[list[int]]:
+    """Per-word training labels; -100 (ignored by the loss) for masked words and unknown labels."""
+    labels = []
+    for row, row_mask in zip(values, mask):
+        mapped = [lookup.get(v, -100) if lookup is not None else v for v in row]
+        labels.append([m if keep else -100 for m, keep in zip(mapped, row_mask)])
+    return labels
+
+
+def to_numpy(tensor) -> np.ndarray:
+    return tensor.detach().float().cpu().numpy() if tensor.is_floating_point() else tensor.detach().cpu().numpy()

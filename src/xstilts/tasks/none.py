@@ -1,0 +1,13 @@
+"""Baseline: no intermediate training; the pretrained encoder is passed through unchanged."""
+
+from xstilts.tasks import Task
+
+
+class Baseline(Task):
+    name = "none"
+    family = "baseline"
+    dev_metric = None
+    description = "no intermediate task: the pretrained encoder goes straight to MNLI"
+
+
+TASK = Baseline()

@@ -1,0 +1,41 @@
+"""Shared fixtures. Tests run offline: no Hugging Face hub, no GitHub."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.pop("MLFLOW_RUN_ID", None)
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Reduced smoke sizes for tests: same generator and formats, a few rows each.
+TINY_DATA = [
+    "data.synthetic.xnli_dev_per_language=12",
+    "data.synthetic.xnli_test_per_language=15",
+    "data.synthetic.mnli_train=60",
+    "data.synthetic.mnli_dev=30",
+    "data.synthetic.stsb_train=40",
+    "data.synthetic.stsb_dev=20",
+    "data.synthetic.stsb_test=10",
+    "data.synthetic.ud_train=30",
+    "data.synthetic.ud_dev=10",
+    "data.synthetic.ud_test=10",
+    "data.synthetic.corpus_per_language=20",
+]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A scratch project directory (params.yaml copied in) with its own MLflow store; cwd moves there."""
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    return tmp_path

@@ -1,0 +1,75 @@
+"""MLflow runs: tags of DESIGN Part 1, readable names, never left RUNNING."""
+
+import os
+import signal
+
+import mlflow
+import pytest
+
+from tests.conftest import REPO
+from xstilts import config, tracking
+
+
+@pytest.fixture
+def cfg(workdir):
+    return config.load(REPO / "params.yaml")
+
+
+def _only_run(name="xstilts-smoke"):
+    runs = mlflow.search_runs(experiment_names=[name], output_format="list")
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_a_finished_run_has_the_design_tags_params_and_config(cfg, monkeypatch):
+    monkeypatch.setenv("DVC_STAGE", "intermediate@mbert-sts-b-1")
+    with tracking.phase_run(cfg, "intermediate", model="mbert", task="sts-b", seed=1, params={"lr": 0.002}):
+        tracking.log_metrics({"dev_spearman": 0.5})
+    run = _only_run()
+    assert run.info.status == "FINISHED"
+    tags = run.data.tags
+    assert tags["mlflow.runName"] == "intermediate mbert sts-b s1"
+    expected = {"phase": "intermediate", "profile": "smoke", "model": "mbert", "task": "sts-b", "family": "semantic", "seed": "1"}
+    assert {k: tags[f"xstilts.{k}"] for k in expected} == expected
+    assert tags["xstilts.dvc_stage"] == "intermediate@mbert-sts-b-1"
+    assert run.data.params["lr"] == "0.002"
+    assert run.data.metrics["dev_spearman"] == 0.5
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)]
+    assert "config.yaml" in artifacts
+
+
+def test_an_exception_ends_the_run_failed(cfg):
+    with pytest.raises(ZeroDivisionError):
+        with tracking.phase_run(cfg, "prepare"):
+            1 / 0
+    assert _only_run().info.status == "FAILED"
+
+
+def test_sigterm_ends_the_run_killed(cfg):
+    with pytest.raises(KeyboardInterrupt):
+        with tracking.phase_run(cfg, "prepare"):
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert _only_run().info.status == "KILLED"
+
+
+def test_a_run_launched_by_mlflow_run_for_this_phase_is_adopted(cfg, monkeypatch):
+    mlflow.set_experiment("Default-like")
+    with mlflow.start_run(tags={"mlflow.project.entryPoint": "intermediate"}) as launched:
+        pass
+    monkeypatch.setenv("MLFLOW_RUN_ID", launched.info.run_id)
+    with tracking.phase_run(cfg, "intermediate", model="xlmr", task="ud-parse", seed=2) as run:
+        assert run.info.run_id == launched.info.run_id
+    adopted = mlflow.get_run(launched.info.run_id)
+    assert adopted.data.tags["xstilts.phase"] == "intermediate" and adopted.info.status == "FINISHED"
+
+
+def test_a_phase_under_another_entry_point_is_nested_in_its_own_experiment(cfg, monkeypatch):
+    mlflow.set_experiment("Default-like")
+    with mlflow.start_run(tags={"mlflow.project.entryPoint": "main"}) as parent:
+        pass
+    monkeypatch.setenv("MLFLOW_RUN_ID", parent.info.run_id)
+    with tracking.phase_run(cfg, "prepare") as run:
+        assert run.info.run_id != parent.info.run_id
+    child = _only_run()
+    assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
+    assert os.environ["MLFLOW_RUN_ID"] == parent.info.run_id  # left as it was for later phases
