@@ -50,7 +50,9 @@ def predict(model, features, collator, batch_size: int, postprocess, desc: str =
     return predictions
 
 
-def evaluate_split(model, tokenizer, task, dataset, vocab, max_length: int, batch_size: int) -> tuple[dict, list]:
+def evaluate_split(
+    model, tokenizer, task, dataset, vocab, max_length: int, batch_size: int, desc: str = "dev"
+) -> tuple[dict, list]:
     """Encode ``dataset`` for ``task``, predict, score; returns (metrics, predictions)."""
     from xstilts.train import PadCollator
 
@@ -67,7 +69,7 @@ def evaluate_split(model, tokenizer, task, dataset, vocab, max_length: int, batc
         PadCollator(task.pad_values(tokenizer)),
         batch_size,
         lambda outputs, batch: task.postprocess(outputs, batch, vocab),
-        desc=f"{task.name} dev",
+        desc=f"{task.name} {desc}",
     )
     return task.score(predictions, dataset, vocab), predictions
 
@@ -91,7 +93,9 @@ def evaluate_xnli(model, tokenizer, languages, max_length: int, batch_size: int)
         parts.append(part.add_column("split", [split] * len(part)))
     everything = datasets.concatenate_datasets(parts)
     everything = everything.filter(lambda lang: lang in set(languages), input_columns="language")
-    _, predictions = evaluate_split(model, tokenizer, NLI, everything, NLI.label_vocab(None), max_length, batch_size)
+    _, predictions = evaluate_split(
+        model, tokenizer, NLI, everything, NLI.label_vocab(None), max_length, batch_size, desc="zero-shot XNLI"
+    )
     frame = everything.select_columns(["split", "language", "pair_id", "label"]).to_pandas()
     frame["prediction"] = [p["prediction"] for p in predictions]
     frame["correct"] = frame["prediction"] == frame["label"]

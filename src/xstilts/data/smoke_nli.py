@@ -48,10 +48,18 @@ P_KEEP = 0.7  # a hypothesis keeps each modifier of the restated event with this
 P_SECOND_CLAUSE = 0.4
 P_DISSENT = 0.25  # a clean dev pair has one dissenting validator with this probability
 
+# Rule mix. The smoke profile needs labels that a 2-layer, 64-wide model learns in about a minute of CPU
+# training (issue #3: English accuracy >= 0.6, not saturated). With an even mix it plateaued at about
+# 0.55 on MNLI dev (0.50 on XNLI English), whatever its width, depth, learning rate or epochs. Accuracy
+# per rule of such a model on MNLI dev (6,000 training pairs, 4 epochs): negation 1.00, reason 1.00,
+# extra 0.85, hour 0.72, swap 0.61, converse 0.56, subset 0.47, modifier 0.47, place 0.33, other-agent
+# 0.31, new-event 0.17, new-comparison 0.00. The weights below keep every rule but favour those with a
+# surface cue; the hard ones (whole-premise content matching) stay as the part that keeps the task
+# unsaturated. The weights were set once from that table, not searched against a target accuracy.
 RULES = {
-    "entailment": {"subset": 5, "extra": 3, "converse": 2},
-    "contradiction": {"negation": 3, "hour": 2, "place": 2, "swap": 2, "extra-negation": 1},
-    "neutral": {"reason": 2, "modifier": 3, "new-event": 2, "other-agent": 2, "new-comparison": 1},
+    "entailment": {"subset": 3, "extra": 4, "converse": 3},
+    "contradiction": {"negation": 4, "hour": 3, "place": 1, "swap": 2, "extra-negation": 2},
+    "neutral": {"reason": 4, "modifier": 2, "new-event": 1, "other-agent": 2, "new-comparison": 1},
 }
 # What a rule needs in the premise.
 _NEEDS_EXTRA = {"extra", "extra-negation"}

@@ -1,0 +1,189 @@
+"""The phases end to end at reduced scale, through the real CLI, in a scratch project directory."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import mlflow
+import pandas as pd
+import pytest
+
+from tests.conftest import TINY_DATA
+from xstilts.cli import main
+
+# Reduced scale: the tiny data of the smoke generator and one short epoch per phase.
+FAST = TINY_DATA + [
+    "pretrained.mlm.epochs=1",
+    "tasks.ud-parse.train.epochs=2",
+    "tasks.sts-b.train.epochs=2",
+    "tasks.ud-pos.train.epochs=2",
+    "target.train.epochs=1",
+]
+LANGS = ["en", "ar", "bg", "de", "el", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"]
+
+
+def xstilts(*args, overrides=FAST):
+    code = main([*args, *[a for item in overrides for a in ("-S", item)]])
+    assert code == 0, args
+    return code
+
+
+def runs(phase=None):
+    found = mlflow.search_runs(experiment_names=["xstilts-smoke"], output_format="list")
+    return [r for r in found if phase is None or r.data.tags.get("xstilts.phase") == phase]
+
+
+def read(path):
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """prepare + pretrained (mbert) once for the module; tests build on it in their own copies."""
+    root = tmp_path_factory.mktemp("project")
+    old = os.getcwd()
+    os.chdir(root)
+    from tests.conftest import REPO
+
+    (root / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
+    try:
+        xstilts("prepare")
+        xstilts("pretrained", "--model", "mbert", "--no-upstream")
+    finally:
+        os.chdir(old)
+    return root
+
+
+@pytest.fixture
+def cell(project, tmp_path, monkeypatch):
+    import shutil
+
+    for name in ("params.yaml", "data", "models", "results"):
+        source = project / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path
+
+
+def test_pretrained_model_is_saved_and_tracked(project):
+    summary = read(project / "results" / "mbert" / "pretrained.json")
+    assert summary["metrics"]["vocab_size"] > 100
+    assert (project / "models" / "pretrained" / "mbert" / "tokenizer.json").exists()
+    assert not (project / "work").exists() or not any((project / "work").rglob("checkpoint-*"))
+
+
+@pytest.mark.parametrize(
+    ("task", "metrics"),
+    [("ud-parse", {"dev_uas", "dev_las", "dev_uas_nopunct", "dev_las_nopunct"}), ("sts-b", {"dev_pearson", "dev_spearman"}), ("ud-pos", {"dev_acc"})],
+)
+def test_intermediate_then_target_then_zero_shot_xnli(cell, task, metrics):
+    xstilts("intermediate", "--model", "mbert", "--task", task, "--seed", "1", "--no-upstream")
+    out = cell / "models" / "intermediate" / "mbert" / task / "seed1"
+    assert (out / "encoder" / "config.json").exists() and (out / "head" / "head.json").exists()
+    inter = read(cell / "results" / "mbert" / task / "seed1" / "intermediate.json")
+    assert metrics <= set(inter["metrics"])
+    low = -1 if task == "sts-b" else 0  # correlations may be negative after so little training
+    assert all(low <= inter["metrics"][m] <= 1 for m in metrics)
+    (run,) = runs("intermediate")
+    assert run.info.run_id == inter["run_id"] and run.info.status == "FINISHED"
+    assert run.data.tags["mlflow.runName"] == f"intermediate mbert {task} s1"
+    assert run.data.tags["xstilts.family"] == ("semantic" if task == "sts-b" else "syntactic")
+    assert metrics <= set(run.data.metrics)
+    history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
+    assert len(history) >= 2  # the loss per logging step
+
+    xstilts("target", "--model", "mbert", "--task", task, "--seed", "1", "--evaluate", "--no-upstream")
+    evaluation = read(cell / "results" / "mbert" / task / "seed1" / "evaluate.json")
+    for split in ("dev", "test"):
+        for lang in LANGS + ["avg"]:
+            assert 0 <= evaluation["metrics"][f"xnli_{split}_acc_{lang}"] <= 1
+    predictions = pd.read_parquet(cell / "results" / "mbert" / task / "seed1" / "predictions.parquet")
+    assert len(predictions) == 15 * (12 + 15)
+    test_en = predictions[(predictions.split == "test") & (predictions.language == "en")]
+    assert evaluation["metrics"]["xnli_test_acc_en"] == pytest.approx(test_en.correct.mean())
+    (evaluate_run,) = runs("evaluate")
+    assert evaluate_run.data.metrics["xnli_test_acc_avg"] == pytest.approx(evaluation["metrics"]["xnli_test_acc_avg"])
+    assert evaluate_run.data.tags["xstilts.selection"] == "final"
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(evaluate_run.info.run_id)]
+    assert "predictions.parquet" in artifacts
+    assert not (cell / "work").exists() or not any((cell / "work").rglob("checkpoint-*"))
+
+
+def test_baseline_passes_the_encoder_through(cell):
+    xstilts("intermediate", "--model", "mbert", "--task", "none", "--seed", "2", "--no-upstream")
+    pointer = read(cell / "models" / "intermediate" / "mbert" / "none" / "seed2" / "encoder.json")
+    assert pointer == {"encoder": "models/pretrained/mbert"}
+    assert runs("intermediate") == []  # nothing was trained, so nothing to track
+    xstilts("target", "--model", "mbert", "--task", "none", "--seed", "2", "--no-upstream")
+    (run,) = runs("target")
+    assert run.data.params["encoder"] == "models/pretrained/mbert"
+
+
+def test_same_seed_same_metrics(cell):
+    first = None
+    for _ in range(2):
+        xstilts("intermediate", "--model", "mbert", "--task", "sts-b", "--seed", "3", "--no-upstream")
+        metrics = read(cell / "results" / "mbert" / "sts-b" / "seed3" / "intermediate.json")["metrics"]
+        first = first or metrics
+    assert metrics == first
+    xstilts("intermediate", "--model", "mbert", "--task", "sts-b", "--seed", "4", "--no-upstream")
+    other = read(cell / "results" / "mbert" / "sts-b" / "seed4" / "intermediate.json")["metrics"]
+    assert other != first
+
+
+def test_best_en_dev_selection_is_recorded(cell):
+    xstilts("intermediate", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream")
+    xstilts("target", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream",
+            overrides=FAST + ["target.selection=best-en-dev", "target.train.epochs=2"])
+    summary = read(cell / "results" / "mbert" / "none" / "seed1" / "target.json")
+    assert summary["selected_epoch"] in (1, 2) and "dev_xnli_en_acc" in summary["metrics"]
+    (run,) = runs("target")
+    assert run.data.tags["xstilts.selection"] == "best-en-dev"
+    curve = mlflow.MlflowClient().get_metric_history(run.info.run_id, "epoch_dev_xnli_en_acc")
+    assert [m.step for m in curve] == [1, 2]
+    best = max(curve, key=lambda m: (m.value, -m.step))
+    assert summary["selected_epoch"] == best.step
+
+
+def test_missing_upstream_names_the_command(cell, capsys):
+    code = main(["target", "--model", "mbert", "--task", "sts-b", "--seed", "9", "--no-upstream"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "models/intermediate/mbert/sts-b/seed9" in err and "Traceback" not in err
+
+
+def test_upstream_is_produced_for_a_cell_outside_the_grid(cell):
+    # seed 7 is not in grid.seeds: the missing intermediate phase runs in this process first
+    xstilts("target", "--model", "mbert", "--task", "sts-b", "--seed", "7")
+    assert (cell / "models" / "intermediate" / "mbert" / "sts-b" / "seed7" / "encoder").exists()
+    assert {r.data.tags["xstilts.phase"] for r in runs()} == {"intermediate", "target"}
+
+
+def test_a_killed_phase_resumes_from_its_checkpoint(cell):
+    args = [sys.executable, "-m", "xstilts", "intermediate", "--model", "mbert", "--task", "sts-b", "--seed", "1", "--no-upstream"]
+    slow = [a for item in FAST + ["tasks.sts-b.train.epochs=40"] for a in ("-S", item)]
+    process = subprocess.Popen(args + slow, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    work = cell / "work" / "intermediate" / "mbert" / "sts-b" / "seed1"
+    deadline = time.time() + 240
+    while not list(work.glob("checkpoint-*")) and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert list(work.glob("checkpoint-*")), "no checkpoint appeared"
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    (killed,) = runs("intermediate")
+    assert killed.info.status == "KILLED"
+    assert not (cell / "models" / "intermediate" / "mbert" / "sts-b" / "seed1").exists()  # no half output
+    checkpoint = sorted(work.glob("checkpoint-*"))[-1].name
+
+    resumed = subprocess.run(args + slow, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"resuming from {work / checkpoint}" in resumed.stderr or f"resuming from work" in resumed.stderr
+    statuses = sorted(r.info.status for r in runs("intermediate"))
+    assert statuses == ["FINISHED", "KILLED"]
+    assert (cell / "models" / "intermediate" / "mbert" / "sts-b" / "seed1" / "encoder").exists()
