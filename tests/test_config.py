@@ -20,7 +20,7 @@ def test_repository_params_load_for_both_profiles():
     assert smoke.languages == ("en", "ar", "bg", "de", "el", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
     # the smoke block overrides the paper recipe; the paper profile keeps the published one
     assert paper.tasks["sts-b"].train.lr == pytest.approx(2e-5)
-    assert smoke.tasks["sts-b"].train.lr == pytest.approx(2e-3)
+    assert smoke.tasks["sts-b"].train.lr == pytest.approx(5e-4)
     assert smoke.tasks["sts-b"].train.batch_size == paper.tasks["sts-b"].train.batch_size == 32
     assert paper.target.train.max_length == 128
     assert smoke.tasks["none"].train is None

@@ -57,11 +57,13 @@ def test_every_stage_and_entry_point_calls_an_existing_cli_command():
             continue
         assert words[:2] == ["xstilts", name] and name in commands
         for parameter in entry.get("parameters", {}):
-            assert f"--{parameter} {{{parameter}}}" in entry["command"], (name, parameter)
+            flag = parameter.replace("_", "-")
+            assert f"--{flag} {{{parameter}}}" in entry["command"], (name, parameter)
 
 
 def test_entry_points_of_design_exist():
-    assert {"main", "prepare", "intermediate", "target", "evaluate"} <= set(MLPROJECT["entry_points"])
+    assert {"main", "prepare", "intermediate", "target", "evaluate", "tune"} <= set(MLPROJECT["entry_points"])
+    assert set(MLPROJECT["entry_points"]["tune"]["parameters"]) >= {"task", "model", "n_trials", "storage"}
     assert set(MLPROJECT["entry_points"]["intermediate"]["parameters"]) >= {"model", "task", "seed", "lr"}
 
 

@@ -140,6 +140,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    cfg, model, task, seed, _ = _cell(args)
+    from xstilts import tasks, tune, upstream
+
+    if args.upstream and tasks.get(task).head is not None:
+        upstream.ensure(cfg, "intermediate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
+    n_trials = None
+    if args.n_trials not in ("", None):
+        n_trials = _positive_int("--n-trials", args.n_trials)
+    tune.run(cfg, model, task, n_trials, args.storage or None, args.study_name or None, seed)
+    return 0
+
+
+def _positive_int(flag: str, text: str) -> int:
+    from xstilts.errors import ConfigError
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{flag}: not an integer: {text!r}") from None
+    if value < 1:
+        raise ConfigError(f"{flag} must be >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xstilts",
@@ -189,6 +214,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="then evaluate zero-shot XNLI in the same process (saves a process start per grid cell)",
     )
     tgt.set_defaults(func=cmd_target)
+
+    tun = commands.add_parser(
+        "tune",
+        help="Optuna search of an intermediate task's learning rate (nested MLflow runs, resumable study)",
+        description="Search the learning rate of --task (log-uniform in tasks.<task>.lr_range) to maximise its "
+        "dev metric. Running it again with the same study name adds trials to the same study.",
+    )
+    _cell_options(tun)
+    tun.add_argument("--n-trials", default="", help="trials to add (default: tune.n_trials in params.yaml)")
+    tun.add_argument(
+        "--storage",
+        default="",
+        help="Optuna storage: a SQLAlchemy URL (e.g. postgresql://user:pw@host/db) for several machines; "
+        "default: the journal file .optuna/journal.log (safe for parallel workers on one machine)",
+    )
+    tun.add_argument("--study-name", default="", help="default: xstilts-<profile>-<model>-<task>-<hash of the search>")
+    tun.set_defaults(func=cmd_tune)
 
     ev = commands.add_parser("evaluate", help="zero-shot XNLI dev + test in all languages for one trained target model")
     _cell_options(ev)

@@ -68,6 +68,14 @@ class TrainSpec:
 class TaskSpec:
     train: TrainSpec | None = None  # None only for the baseline, which does not train
     head: dict[str, int | float] = dataclasses.field(default_factory=dict)  # options of the task's head
+    lr_range: tuple[float, ...] | None = None  # log-uniform search range of `xstilts tune`: [low, high]
+
+
+@dataclass(frozen=True)
+class TuneSpec:
+    use_tuned_lr: bool
+    n_trials: int
+    train_subsample: int | None
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,7 @@ class Config:
     models: dict[str, ModelSpec]
     pretrained: PretrainedSpec
     tasks: dict[str, TaskSpec]
+    tune: TuneSpec
     target: TargetSpec
     data: DataSpec
 
@@ -348,8 +357,14 @@ def _validate(config: Config, source: str) -> None:
     if not 0 < config.pretrained.mask_probability < 1:
         raise ConfigError(f"{source}: 'pretrained.mask_probability' must be in (0, 1)")
     for name, spec in config.tasks.items():
-        if spec.train is None and known_tasks[name].family != "baseline":
-            raise ConfigError(f"{source}: missing key 'tasks.{name}.train' (only the baseline does not train)")
+        if known_tasks[name].family == "baseline":
+            continue
+        for key in ("train", "lr_range"):
+            if getattr(spec, key) is None:
+                raise ConfigError(f"{source}: missing key 'tasks.{name}.{key}' (only the baseline does not train)")
+        if len(spec.lr_range) != 2 or not 0 < spec.lr_range[0] < spec.lr_range[1]:
+            raise ConfigError(f"{source}: 'tasks.{name}.lr_range' must be [low, high] with 0 < low < high")
+    _positive(source, "tune", config.tune)
     for key, train in trains.items():
         if train is None:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from pathlib import Path
 
 from xstilts import models, paths, tasks, tracking
@@ -75,34 +76,68 @@ def intermediate(cfg, model: str, task_name: str, seed: int, lr: float | None = 
         write_json(result_file, summary)
         return summary
 
-    from xstilts import heads
-    from xstilts.evaluate import load_prepared
-    from xstilts.train import clear_work_dir, seed_everything
+    from xstilts import heads, tune
+    from xstilts.train import clear_work_dir
 
     spec = cfg.task(task_name)
-    recipe = dataclasses.replace(spec.train, lr=lr) if lr else spec.train
-    encoder, tokenizer = models.load_encoder(models.pretrained_dir(model))
-    train_split, dev_split = load_prepared(task.train_split), load_prepared(task.dev_split)
-    vocab = task.label_vocab(train_split)
-    seed_everything(seed)
-    head = heads.build_head(task.head, encoder.config.hidden_size, **{**spec.head, **task.head_options(vocab)})
-    net = models.encoder_with_head(encoder, head)
-    params = {**_train_params(recipe), **{f"head_{k}": v for k, v in spec.head.items()}, "labels": len(vocab)}
+    tuned = tune.tuned_lr(cfg, model, task_name)
+    source = "cli" if lr else "tuned" if tuned else "params"
+    recipe = dataclasses.replace(spec.train, lr=lr or tuned or spec.train.lr)
     work = WORK / "intermediate" / model / task_name / f"seed{seed}"
-    with tracking.phase_run(cfg, "intermediate", model=model, task=task_name, seed=seed, params=params) as run:
-        tracking.set_tags({"selection": "final"})
-        monitor = _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work)
+    with tracking.phase_run(cfg, "intermediate", model=model, task=task_name, seed=seed) as run:
+        tracking.set_tags({"selection": "final", "lr_source": source})
+        monitor, net, tokenizer, vocab = _train_intermediate(cfg, model, task_name, seed, recipe, work)
         metrics = monitor.final()
         tracking.log_metrics({f"dev_{k}": v for k, v in metrics.items()})
         with replacing_dir(out) as tmp:
-            encoder.save_pretrained(tmp / "encoder")
+            net.encoder.save_pretrained(tmp / "encoder")
             tokenizer.save_pretrained(tmp / "encoder")
-            heads.save_head(head, tmp / "head")
+            heads.save_head(net.head, tmp / "head")
             write_json(tmp / "head" / "labels.json", vocab)
         summary = _summary("intermediate", model, task_name, seed, run, metrics, recipe)
+        summary["lr_source"] = source
     write_json(result_file, summary)
     clear_work_dir(work)
     return summary
+
+
+def intermediate_trial(cfg, model: str, task_name: str, seed: int, lr: float, trial: int, report) -> dict:
+    """One tuning trial: train like the intermediate phase with ``lr`` (on ``tune.train_subsample``
+    examples), calling ``report(epoch, dev_metrics)`` after every epoch; nothing is saved."""
+    from xstilts.train import clear_work_dir
+
+    recipe = dataclasses.replace(cfg.task(task_name).train, lr=lr)
+    work = WORK / "tune" / model / task_name / f"trial{trial}-{os.getpid()}"
+    clear_work_dir(work)  # a trial never resumes another trial's checkpoint
+    try:
+        monitor, *_ = _train_intermediate(
+            cfg, model, task_name, seed, recipe, work, subsample=cfg.tune.train_subsample, report=report
+        )
+    finally:
+        clear_work_dir(work)
+    return monitor.final()
+
+
+def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=None, report=None):
+    """Pretrained encoder + the task's fresh head, trained with ``recipe``; logs to the active run."""
+    from xstilts.evaluate import load_prepared
+    from xstilts.train import seed_everything
+
+    task, spec = tasks.get(task_name), cfg.task(task_name)
+    encoder, tokenizer = models.load_encoder(models.pretrained_dir(model))
+    train_split, dev_split = load_prepared(task.train_split), load_prepared(task.dev_split)
+    if subsample and subsample < len(train_split):
+        train_split = train_split.shuffle(seed=seed).select(range(subsample))
+    vocab = task.label_vocab(train_split)
+    seed_everything(seed)
+    head = _head(task.head, encoder.config.hidden_size, spec.head, task.head_options(vocab), f"tasks.{task_name}.head")
+    net = models.encoder_with_head(encoder, head)
+    tracking.log_params(
+        {**_train_params(recipe), **{f"head_{k}": v for k, v in spec.head.items()}, "labels": len(vocab),
+         "train_examples": len(train_split)}  # fmt: skip
+    )
+    monitor = _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report)
+    return monitor, net, tokenizer, vocab
 
 
 # -- phase (iii): target task (MNLI) -------------------------------------------------------------------
@@ -123,7 +158,7 @@ def target(cfg, model: str, task_name: str, seed: int) -> tuple[dict, object, ob
     train_split, dev_split = load_prepared(NLI.train_split), load_prepared(NLI.dev_split)
     vocab = NLI.label_vocab(train_split)
     seed_everything(seed)
-    head = heads.build_head(NLI.head, encoder.config.hidden_size, **{**cfg.target.head, **NLI.head_options(vocab)})
+    head = _head(NLI.head, encoder.config.hidden_size, cfg.target.head, NLI.head_options(vocab), "target.head")
     net = models.encoder_with_head(encoder, head)
     recipe = cfg.target.train
     params = {**_train_params(recipe), "selection": cfg.target.selection, "encoder": str(source)}
@@ -192,8 +227,8 @@ class DevMonitor:
     value of that metric is restored at the end (checkpoint selection on a dev set).
     """
 
-    def __init__(self, evaluate_fn, select_on: str | None = None):
-        self.evaluate_fn, self.select_on = evaluate_fn, select_on
+    def __init__(self, evaluate_fn, select_on: str | None = None, report=None):
+        self.evaluate_fn, self.select_on, self.report = evaluate_fn, select_on, report
         self.history: dict[int, dict] = {}  # epoch -> metrics (epochs before a resume are absent)
         self.best_state, self.selected_epoch = None, None
 
@@ -206,6 +241,8 @@ class DevMonitor:
         elif self.selected_epoch is None or metrics[self.select_on] > self.final()[self.select_on]:
             self.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             self.selected_epoch = epoch
+        if self.report is not None:  # e.g. Optuna: report the epoch's value, maybe prune the trial
+            self.report(epoch, metrics)
 
     def final(self) -> dict:
         """Dev metrics of the selected state (the output of the phase)."""
@@ -216,7 +253,7 @@ class DevMonitor:
             model.load_state_dict(self.best_state)
 
 
-def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, english_dev=None) -> DevMonitor:
+def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, english_dev=None, report=None):
     from xstilts import evaluate as evaluation
     from xstilts import train
 
@@ -237,7 +274,7 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
             scores["xnli_en_acc"] = en["acc"]
         return scores
 
-    monitor = DevMonitor(dev_metrics, select_on="xnli_en_acc" if english_dev is not None else None)
+    monitor = DevMonitor(dev_metrics, select_on="xnli_en_acc" if english_dev is not None else None, report=report)
     train.fit(
         net,
         features,
@@ -249,6 +286,17 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
     )
     monitor.restore(net)
     return monitor
+
+
+def _head(kind: str, hidden_size: int, options: dict, derived: dict, key: str):
+    """A fresh head; a bad option in params.yaml is a ConfigError naming its key."""
+    from xstilts import heads
+    from xstilts.errors import ConfigError
+
+    try:
+        return heads.build_head(kind, hidden_size, **{**options, **derived})
+    except ValueError as err:
+        raise ConfigError(f"{key}: {err}") from None
 
 
 def _train_params(recipe) -> dict:

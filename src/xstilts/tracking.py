@@ -95,7 +95,8 @@ def phase_run(
         run = mlflow.start_run(run_id=launched_run)
         mlflow.set_tag("mlflow.runName", name)
     else:
-        mlflow.set_experiment(experiment_name(cfg.profile))
+        with _store_lock():
+            mlflow.set_experiment(experiment_name(cfg.profile))
         if launched_run:
             tags["mlflow.parentRunId"] = launched_run
         with _without_env("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID"):  # or mlflow would adopt/redirect the run
@@ -120,6 +121,49 @@ def phase_run(
         signal.signal(signal.SIGTERM, previous)
         if launched_run and not adopt:  # mlflow.end_run unsets it; later phases in this process need it
             os.environ["MLFLOW_RUN_ID"] = launched_run
+
+
+@contextlib.contextmanager
+def trial_run(number: int, params: Mapping[str, Any]) -> Iterator[Any]:
+    """A child run of the active (tune) run for one Optuna trial, tagged with the trial's final state.
+
+    COMPLETE and PRUNED trials end FINISHED (pruning is a normal outcome, recorded in ``optuna.state``);
+    a failing trial ends FAILED, an interrupted one KILLED.
+    """
+    import mlflow
+    import optuna
+
+    parent = mlflow.active_run()
+    parent_tags = mlflow.get_run(parent.info.run_id).data.tags  # the ActiveRun object's tags are stale
+    tags = {k: v for k, v in parent_tags.items() if k.startswith(TAG_PREFIX) or k == "mlflow.source.git.commit"}
+    tags |= {TAG_PREFIX + "trial": str(number), "mlflow.parentRunId": parent.info.run_id}
+    lr = params.get("lr")
+    name = f"trial {number}" + (f" lr={lr:.2e}" if isinstance(lr, float) else "")
+    run = mlflow.start_run(run_name=name, nested=True, tags=tags)
+    mlflow.log_params({k: _param_value(v) for k, v in params.items()})
+    try:
+        yield run
+    except optuna.TrialPruned:
+        mlflow.set_tag("optuna.state", "PRUNED")
+        mlflow.end_run("FINISHED")
+        raise
+    except KeyboardInterrupt:
+        mlflow.set_tag("optuna.state", "FAIL")
+        mlflow.end_run("KILLED")
+        raise
+    except BaseException:
+        mlflow.set_tag("optuna.state", "FAIL")
+        mlflow.end_run("FAILED")
+        raise
+    else:
+        mlflow.set_tag("optuna.state", "COMPLETE")
+        mlflow.end_run("FINISHED")
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    import mlflow
+
+    mlflow.log_params({k: _param_value(v) for k, v in params.items()})
 
 
 def log_config(cfg) -> None:
@@ -156,6 +200,22 @@ def log_dict(data: Any, name: str) -> None:
 
 
 @contextlib.contextmanager
+def _store_lock() -> Iterator[None]:
+    """Serialise creating a SQLite store and its experiment: two processes starting at once (parallel
+    tuning workers, say) would otherwise both run MLflow's schema migrations or create the experiment."""
+    import mlflow
+
+    uri = mlflow.get_tracking_uri()
+    if not uri.startswith("sqlite:///"):
+        yield
+        return
+    from filelock import FileLock
+
+    with FileLock(uri[len("sqlite:///") :] + ".lock", timeout=300):
+        yield
+
+
+@contextlib.contextmanager
 def _without_env(*names: str) -> Iterator[None]:
     saved = {name: os.environ.pop(name) for name in names if name in os.environ}
     try:
@@ -180,3 +240,92 @@ def _param_value(value: Any) -> str:
 
 def _raise_interrupt(signum, frame):  # SIGTERM (DVC, mlflow run, kill) ends the run KILLED, like Ctrl-C
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+# -- reading runs back (the report) ---------------------------------------------------------------------
+
+SEARCH_BATCH = 100  # run ids per `attributes.run_id IN (...)` search: keeps each filter string and query small
+
+
+def tracking_uri() -> str:
+    import mlflow
+
+    return mlflow.get_tracking_uri()
+
+
+def get_runs(run_ids, batch_size: int = SEARCH_BATCH) -> dict[str, Any]:
+    """The runs with these ids (info, tags, params, latest metrics), fetched in batches of searches.
+
+    One search per ``batch_size`` ids over all experiments (a run adopted from ``mlflow run`` may live
+    outside ``xstilts-<profile>``), deleted runs included so that the caller can say so. Ids the store does
+    not know are absent from the result.
+    """
+    import re
+
+    import mlflow
+    from mlflow.entities import ViewType
+
+    ids = sorted({i for i in run_ids if re.fullmatch(r"[0-9A-Za-z_-]+", str(i))})  # quoted into a filter
+    if not ids:
+        return {}
+    client = mlflow.MlflowClient()
+    experiments = _all_experiment_ids(client)
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), batch_size):
+        quoted = ", ".join(f"'{run_id}'" for run_id in ids[start : start + batch_size])
+        token = None
+        while True:
+            page = client.search_runs(
+                experiments,
+                f"attributes.run_id IN ({quoted})",
+                run_view_type=ViewType.ALL,
+                max_results=batch_size,
+                page_token=token,
+            )
+            found.update((run.info.run_id, run) for run in page)
+            token = page.token
+            if not token:
+                break
+    return found
+
+
+def metric_history(run_id: str, key: str) -> list[tuple[int, float]]:
+    """All logged ``(step, value)`` of one metric of one run, in step order."""
+    import mlflow
+
+    history = mlflow.MlflowClient().get_metric_history(run_id, key)
+    return sorted((m.step, m.value) for m in history)
+
+
+def artifact_file(run, path: str, download_dir: str | Path) -> Path:
+    """A local path of artifact ``path`` of ``run``: the stored file itself when the artifact store is a
+    local directory (no copy), else a download under ``download_dir``. Raises ``FileNotFoundError``."""
+    import urllib.parse
+
+    import mlflow
+
+    uri = f"{run.info.artifact_uri.rstrip('/')}/{path}"
+    local = urllib.parse.urlparse(uri).scheme in ("", "file")
+    target = None
+    if not local:
+        target = Path(download_dir) / run.info.run_id
+        target.mkdir(parents=True, exist_ok=True)
+    try:
+        found = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=target and str(target)))
+    except (mlflow.exceptions.MlflowException, OSError) as err:
+        raise FileNotFoundError(f"{uri}: {err}") from None
+    if not found.is_file():
+        raise FileNotFoundError(uri)
+    return found
+
+
+def _all_experiment_ids(client) -> list[str]:
+    from mlflow.entities import ViewType
+
+    ids, token = [], None
+    while True:
+        page = client.search_experiments(view_type=ViewType.ALL, max_results=1000, page_token=token)
+        ids.extend(e.experiment_id for e in page)
+        token = page.token
+        if not token:
+            return ids

@@ -1,0 +1,187 @@
+"""Learning-rate search: nested MLflow runs, continued studies, parallel workers, pruning, storages."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import mlflow
+import optuna
+import pytest
+
+from tests.conftest import TINY_DATA
+from tests.test_phases import FAST
+from xstilts.cli import main
+from xstilts.tune import mask_url
+
+TUNE = FAST + ["tune.train_subsample=20", "tasks.sts-b.train.epochs=2"]
+
+
+def tune(*args, overrides=TUNE):
+    return main(["tune", *args, *[a for item in overrides for a in ("-S", item)]])
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """Prepared tiny data and a pretrained tiny mbert, shared by the tests (each works on a copy)."""
+    root = tmp_path_factory.mktemp("tune-project")
+    from tests.conftest import REPO
+
+    old = os.getcwd()
+    os.chdir(root)
+    (root / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
+    try:
+        args = [a for item in FAST for a in ("-S", item)]
+        assert main(["prepare", *args]) == 0
+        assert main(["pretrained", "--model", "mbert", "--no-upstream", *args]) == 0
+    finally:
+        os.chdir(old)
+    return root
+
+
+@pytest.fixture
+def cell(project, tmp_path, monkeypatch):
+    for name in ("params.yaml", "data", "models"):
+        source = project / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path
+
+
+def _runs():
+    return mlflow.search_runs(experiment_names=["xstilts-smoke"], output_format="list")
+
+
+def test_three_trials_then_two_more_continue_the_study(cell):
+    assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "3") == 0
+    result = json.loads((cell / "results" / "mbert" / "sts-b" / "tuned_lr.json").read_text())
+    assert result["n_trials_total"] == 3 and result["metric"] == "dev_spearman"
+    parents = [r for r in _runs() if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in _runs() if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
+    assert len(parents) == 1 and len(children) == 3
+    parent = parents[0]
+    assert parent.info.status == "FINISHED" and parent.data.tags["xstilts.phase"] == "tune"
+    assert float(parent.data.params["best_lr"]) == pytest.approx(result["lr"])
+    assert parent.data.metrics["n_trials_total"] == 3
+    assert parent.data.params["storage"] == "journal:.optuna/journal.log"
+    from xstilts import config
+
+    low, high = config.load("params.yaml").tasks["sts-b"].lr_range
+    for child in children:
+        assert low <= float(child.data.params["lr"]) <= high
+        assert child.data.tags["xstilts.task"] == "sts-b" and child.data.tags["xstilts.trial"].isdigit()
+        assert child.data.tags["optuna.state"] in ("COMPLETE", "PRUNED")
+        assert "epoch_dev_spearman" in child.data.metrics
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(parent.info.run_id, "figures")}
+    assert artifacts == {"figures/optimization_history.png", "figures/lr_vs_metric.png"}
+
+    assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "2") == 0
+    result = json.loads((cell / "results" / "mbert" / "sts-b" / "tuned_lr.json").read_text())
+    assert result["n_trials_total"] == 5
+    newest = max((r for r in _runs() if "mlflow.parentRunId" not in r.data.tags), key=lambda r: r.info.start_time)
+    assert newest.data.metrics["n_trials_total"] == 5
+
+
+def test_a_pruned_trial_is_recorded_as_pruned(cell, monkeypatch):
+    # a pruner that prunes every trial after its first report: the trial and its run say so
+    monkeypatch.setattr(optuna.pruners, "MedianPruner", lambda **kwargs: optuna.pruners.ThresholdPruner(upper=-2.0))
+    code = tune("--task", "sts-b", "--model", "mbert", "--n-trials", "1", "--study-name", "always-pruned")
+    assert code == 1  # no trial completed: the study has no best trial, which is an error
+    (child,) = [r for r in _runs() if "mlflow.parentRunId" in r.data.tags]
+    assert child.data.tags["optuna.state"] == "PRUNED"
+    from xstilts.tune import open_storage
+
+    study = optuna.load_study(study_name="always-pruned", storage=open_storage(None))
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.PRUNED]
+
+
+def test_two_parallel_workers_share_one_study(cell):
+    env = {**os.environ}
+    args = [sys.executable, "-m", "xstilts", "tune", "--task", "sts-b", "--model", "mbert", "--n-trials", "2",
+            "--study-name", "parallel", *[a for item in TUNE for a in ("-S", item)]]  # fmt: skip
+    workers = [subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err[-3000:]
+    from xstilts.tune import open_storage
+
+    study = optuna.load_study(study_name="parallel", storage=open_storage(None))
+    numbers = sorted(t.number for t in study.trials)
+    assert numbers == [0, 1, 2, 3]  # no lost and no duplicated trials
+    children = [r for r in _runs() if "mlflow.parentRunId" in r.data.tags]
+    assert len(children) == 4 and all(r.info.status == "FINISHED" for r in _runs())
+
+
+def test_credentials_are_masked():
+    assert mask_url("postgresql://alice:s3cret@db.example:5432/optuna") == "postgresql://alice:***@db.example:5432/optuna"
+    assert mask_url(None) == "journal:.optuna/journal.log"
+    assert "s3cret" not in mask_url("mysql+pymysql://bob:s3cret@h/d")
+
+
+def test_a_bad_storage_url_is_one_clear_error(cell, capsys):
+    assert tune("--task", "sts-b", "--model", "mbert", "--storage", "nosuchdb://u:pw@h/x") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("xstilts: error: --storage nosuchdb://u:***@h/x: cannot open")
+    assert "pw" not in err[0]
+
+
+def test_the_baseline_has_nothing_to_tune(cell):
+    assert tune("--task", "none", "--model", "mbert") == 0
+    assert json.loads((cell / "results" / "mbert" / "none" / "tuned_lr.json").read_text())["lr"] is None
+    assert _runs() == []
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """A throwaway PostgreSQL server on 127.0.0.1 (Debian's postgresql package), or a skip with the reason."""
+    initdb = shutil.which("initdb") or next(iter(sorted(__import__("glob").glob("/usr/lib/postgresql/*/bin/initdb"))), None)
+    if not initdb:
+        pytest.skip("no PostgreSQL server binaries (install Debian's postgresql package)")
+    try:
+        import psycopg  # noqa: F401  (SQLAlchemy 2.1 drives postgresql:// URLs with psycopg 3)
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'psycopg[binary]')")
+    import tempfile
+
+    bindir = os.path.dirname(os.path.realpath(initdb))
+    # the server refuses to run as root: run it as the `postgres` user, in a directory that user can reach
+    user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    base = tempfile.mkdtemp(prefix="xstilts-pg-")
+    os.chmod(base, 0o777)
+    data = __import__("pathlib").Path(base) / "data"
+    port = _free_port()
+    try:
+        subprocess.run([*user, initdb, "-D", str(data), "-U", "xstilts", "--auth=trust"], check=True, capture_output=True)
+        subprocess.run([*user, f"{bindir}/pg_ctl", "-D", str(data), "-o", f"-p {port} -k {data} -h 127.0.0.1",
+                        "-l", str(data / "log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
+    except (subprocess.CalledProcessError, FileNotFoundError) as err:
+        detail = getattr(err, "stderr", b"") or b""
+        pytest.skip(f"cannot start a PostgreSQL server here: {err} {detail.decode(errors='replace')[-300:]}")
+    subprocess.run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "xstilts", "optuna"], check=True)
+    yield f"postgresql://xstilts:secret@127.0.0.1:{port}/optuna"
+    subprocess.run([*user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "fast", "stop"], capture_output=True)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_two_workers_on_postgresql(cell, postgres):
+    args = [sys.executable, "-m", "xstilts", "tune", "--task", "sts-b", "--model", "mbert", "--n-trials", "2",
+            "--storage", postgres, "--study-name", "pg", *[a for item in TUNE for a in ("-S", item)]]  # fmt: skip
+    workers = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err[-3000:]
+    study = optuna.load_study(study_name="pg", storage=postgres)
+    assert sorted(t.number for t in study.trials) == [0, 1, 2, 3]
+    parents = [r for r in _runs() if "mlflow.parentRunId" not in r.data.tags]
+    assert {r.data.params["storage"] for r in parents} == {postgres.replace(":secret@", ":***@")}
