@@ -153,6 +153,19 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    cfg = _load_config(args)
+    from xstilts import report
+
+    spec = cfg.report
+    summary = report.run(
+        cfg, n_boot=spec.bootstrap_replicates, boot_seed=spec.bootstrap_seed, curve_seeds=spec.curve_seeds
+    )
+    for path in summary["files"]:
+        print(path)
+    return 0
+
+
 def _positive_int(flag: str, text: str) -> int:
     from xstilts.errors import ConfigError
 
@@ -231,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tun.add_argument("--study-name", default="", help="default: xstilts-<profile>-<model>-<task>-<hash of the search>")
     tun.set_defaults(func=cmd_tune)
+
+    rep = commands.add_parser(
+        "report",
+        help="the syntactic-vs-semantic XNLI analysis of the grid's runs (reads the MLflow tracking store)",
+        description="Reads the runs recorded in results/ for the cells of grid.* (FINISHED runs only) from "
+        "the tracking store and writes reports/xnli_syntactic_vs_semantic.md, xnli_results.csv, "
+        "metrics.json and figures/; logs them as an MLflow run (phase report).",
+    )
+    _config_options(rep)
+    rep.set_defaults(func=cmd_report)
 
     ev = commands.add_parser("evaluate", help="zero-shot XNLI dev + test in all languages for one trained target model")
     _cell_options(ev)

@@ -95,6 +95,13 @@ class PretrainedSpec:
 
 
 @dataclass(frozen=True)
+class ReportSpec:
+    bootstrap_replicates: int
+    bootstrap_seed: int
+    curve_seeds: int
+
+
+@dataclass(frozen=True)
 class Grid:
     models: tuple[str, ...]
     tasks: tuple[str, ...]
@@ -149,6 +156,7 @@ class Config:
     tune: TuneSpec
     target: TargetSpec
     data: DataSpec
+    report: ReportSpec
 
     def to_dict(self) -> dict[str, Any]:
         """Plain (YAML/JSON-serialisable) form of the resolved configuration."""
@@ -365,6 +373,7 @@ def _validate(config: Config, source: str) -> None:
         if len(spec.lr_range) != 2 or not 0 < spec.lr_range[0] < spec.lr_range[1]:
             raise ConfigError(f"{source}: 'tasks.{name}.lr_range' must be [low, high] with 0 < low < high")
     _positive(source, "tune", config.tune)
+    _positive(source, "report", config.report, allow_zero=("bootstrap_seed", "curve_seeds"))
     for key, train in trains.items():
         if train is None:
             continue
