@@ -156,7 +156,8 @@ def postgres(tmp_path_factory):
 
     bindir = os.path.dirname(os.path.realpath(initdb))
     # the server refuses to run as root: run it as the `postgres` user, in a directory that user can reach
-    user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    runuser = shutil.which("runuser", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") or "runuser"
+    user = [runuser, "-u", "postgres", "--"] if os.geteuid() == 0 else []
     base = tempfile.mkdtemp(prefix="xstilts-pg-")
     os.chmod(base, 0o777)
     data = __import__("pathlib").Path(base) / "data"

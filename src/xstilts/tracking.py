@@ -103,7 +103,7 @@ def phase_run(
             run = mlflow.start_run(run_name=name)
     mlflow.set_tags(tags)
     if params:
-        mlflow.log_params({k: _param_value(v) for k, v in params.items()})
+        log_params(params)
     log_config(cfg)
     log.info("MLflow run %s (%s) in %s", run.info.run_id, name, mlflow.get_tracking_uri())
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -140,7 +140,7 @@ def trial_run(number: int, params: Mapping[str, Any]) -> Iterator[Any]:
     lr = params.get("lr")
     name = f"trial {number}" + (f" lr={lr:.2e}" if isinstance(lr, float) else "")
     run = mlflow.start_run(run_name=name, nested=True, tags=tags)
-    mlflow.log_params({k: _param_value(v) for k, v in params.items()})
+    log_params(params)
     try:
         yield run
     except optuna.TrialPruned:
@@ -161,9 +161,15 @@ def trial_run(number: int, params: Mapping[str, Any]) -> Iterator[Any]:
 
 
 def log_params(params: Mapping[str, Any]) -> None:
+    """Log params to the active run. A run started by `mlflow run` already holds the entry point's raw
+    parameters (e.g. ``lr=''`` for "as in params.yaml"); MLflow refuses to change a param, so a resolved
+    value that differs is logged as ``<name>_resolved``."""
     import mlflow
 
-    mlflow.log_params({k: _param_value(v) for k, v in params.items()})
+    run_id = mlflow.active_run().info.run_id
+    logged = mlflow.get_run(run_id).data.params
+    values = {k: _param_value(v) for k, v in params.items()}
+    mlflow.log_params({(f"{k}_resolved" if k in logged and logged[k] != v else k): v for k, v in values.items()})
 
 
 def log_config(cfg) -> None:
