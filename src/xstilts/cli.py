@@ -166,6 +166,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from xstilts import bench
+
+    result = bench.run(device=args.device, size=args.size)
+    if args.json:
+        print(json.dumps(result))  # one JSON object as the last line
+    else:
+        print(bench.format_table(result))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    cfg = _load_config(args)
+    from xstilts import plan
+
+    print(plan.run(cfg))
+    return 0
+
+
 def _positive_int(flag: str, text: str) -> int:
     from xstilts.errors import ConfigError
 
@@ -254,6 +273,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_options(rep)
     rep.set_defaults(func=cmd_report)
+
+    ben = commands.add_parser(
+        "bench",
+        help="speed vs the usual recipe (padded evaluation and training), CPU MFU, report scaling, no-op repro",
+        description="Runs each comparison in one process, alternating the two sides, and reports medians. "
+        "--device cuda measures the paper-size models' GPU throughput instead (see docs/performance.md).",
+    )
+    ben.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    ben.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ben.add_argument("--size", choices=("tiny", "full"), default="full", help="tiny: a seconds-long check")
+    ben.set_defaults(func=cmd_bench)
+
+    pla = commands.add_parser(
+        "plan",
+        help="the compute plan: grid, training steps per phase, projected GPU-hours and disk",
+    )
+    _config_options(pla)
+    pla.set_defaults(func=cmd_plan)
 
     ev = commands.add_parser("evaluate", help="zero-shot XNLI dev + test in all languages for one trained target model")
     _cell_options(ev)

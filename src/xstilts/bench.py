@@ -1,0 +1,977 @@
+"""Performance against named baselines (issue #6): ``xstilts bench``.
+
+Every comparison runs both sides in this one process, on the same model, data and batch size, alternating
+them for several rounds (so that noise from the machine, another process say, hits both sides) and
+reports the median of each side. The baselines are written out next to our code below (``*_padded``
+beside ``*_xstilts``) so that anyone can check that the comparison is fair.
+
+CPU (``run(device="cpu")``): the smoke profile's tiny mBERT-family model and synthetic data.
+
+- ``eval_speedup_vs_padded``: zero-shot XNLI examples/s of :func:`xstilts.evaluate.predict` (batches
+  sorted by length and padded to their longest pair, ``torch.inference_mode``) over the usual recipe of
+  Hugging Face ``run_xnli.py`` (every pair padded to 128 tokens, batches in file order, ``no_grad``).
+- ``train_speedup_vs_padded``: MNLI training examples/s of :func:`xstilts.train.fit` (dynamic padding,
+  length-grouped batches, with its checkpoints and MLflow logging) over a plain ``Trainer`` fed pairs
+  padded to 128 tokens; same steps, batch size, recipe and initial weights.
+- ``train_mfu_cpu``: model FLOPs of our training side per second ÷ this machine's fp32 matmul FLOP/s.
+- ``report_seconds_1k``/``_2k``/``_ratio``: :func:`xstilts.report.run` over constructed tracking stores of
+  1,000 and 2,000 evaluate runs.
+- ``noop_repro_seconds``: ``dvc repro`` with nothing to do.
+
+GPU (``run(device="cuda")``, ``scripts/gpu_bench.sh``): paper-size shapes with random weights; see
+:func:`gpu`. Nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import dataclasses
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+GOALS = {  # issue #6
+    "eval_speedup_vs_padded": (">=", 2.5),
+    "train_speedup_vs_padded": (">=", 1.8),
+    "train_mfu_cpu": (">=", 0.3),
+    "report_seconds_ratio": ("<=", 2.3),
+}
+GPU_GOAL_MFU = 0.45  # issue #6: xlm-roberta-large shape, training
+PADDED_LENGTH = 128  # run_xnli.py: --max_seq_length 128 with padding="max_length" (its default)
+BATCH_SIZE = 32  # the target recipe's batch (params.yaml target.train, XTREME's train_xnli.sh)
+MODEL = "mbert"  # the smoke profile's tiny BERT + WordPiece stand-in
+REPORT_MODELS = ("mbert", "xlmr")
+REPORT_TASKS = ("none", "ud-parse", "ud-pos", "sts-b")  # 2 models x 4 tasks: 1,000 runs = 125 seeds
+
+
+@dataclasses.dataclass(frozen=True)
+class Size:
+    rounds: int  # alternations of the two sides of each comparison
+    xnli_per_language: int  # XNLI test pairs per language (the smoke data have 240)
+    train_steps: int  # optimisation steps of each training side
+    report_runs: int  # evaluate runs of the smaller tracking store; the larger holds twice as many
+    report_pairs: int  # XNLI test pairs per language in each predictions artifact
+    report_rounds: int  # report.run takes seconds to minutes: fewer rounds than the rest
+    n_boot: int  # bootstrap replicates of the report (its own default is 2000)
+    matmul: int  # side of the square fp32 matmul that measures the machine's peak
+
+
+SIZES = {
+    "tiny": Size(rounds=2, xnli_per_language=12, train_steps=3, report_runs=16, report_pairs=10,
+                 report_rounds=1, n_boot=20, matmul=256),
+    "full": Size(rounds=5, xnli_per_language=240, train_steps=120, report_runs=1000, report_pairs=50,
+                 report_rounds=3, n_boot=200, matmul=2048),
+}
+
+
+def run(device: str = "cpu", size: str = "full", repeats: int | None = None, repo: Path | None = None) -> dict:
+    """Run the benchmark; returns a JSON-able dict (every key of issue #6 on CPU, see :func:`gpu` for CUDA).
+
+    ``repeats`` overrides the number of alternation rounds of the size; ``repo`` is the project root whose
+    ``params.yaml`` and ``dvc.yaml`` are used (default: the working directory if it holds them).
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
+    if device == "cuda":
+        return gpu("cuda", size)  # on a GPU the question is the paper-size models' throughput
+    if device != "cpu":
+        raise ValueError(f"device must be cpu or cuda, got {device!r}")
+    from xstilts import config
+
+    spec = SIZES[size]
+    rounds = repeats or spec.rounds
+    repo = Path(repo) if repo else _repo_root()
+    cfg = config.load(repo / "params.yaml", profile="smoke")
+    result = {
+        "device": "cpu", "size": size, "rounds": rounds, "date": _now(), "machine": machine(),
+        "model": f"smoke {MODEL} (tiny {cfg.model(MODEL).tiny.family}, hidden {cfg.model(MODEL).tiny.hidden_size})",
+        "goals": {key: f"{op} {value}" for key, (op, value) in GOALS.items()},
+    }
+    with tempfile.TemporaryDirectory(prefix="xstilts-bench-") as name:
+        tmp = Path(name)
+        data = smoke_data(cfg, spec, tmp / "raw")
+        net, tokenizer = tiny_model(cfg, data["corpus"], tmp / "pretrained")
+        result |= compare_eval(net, tokenizer, data["xnli_test"], rounds)
+        # fit logs to MLflow: into the report's smaller store (creating a SQLite schema takes seconds)
+        with _store(tmp / "report" / "small") as experiment:
+            result |= compare_train(net, tokenizer, data["mnli_train"], cfg, spec, rounds, tmp / "work", experiment)
+        result |= report_scaling(repo / "params.yaml", spec, min(rounds, spec.report_rounds), tmp / "report")
+        result |= noop_repro(repo, tmp / "dvc", rounds, tiny=size == "tiny")
+    result["goals_met"] = goals_met(result)
+    return result
+
+
+# -- inputs: the smoke data and the tiny model -----------------------------------------------------------
+
+
+def smoke_data(cfg, spec: Size, out: Path) -> dict:
+    """XNLI test (all languages), MNLI train and the MLM corpus texts, from the smoke generator."""
+    from xstilts.data import mnli, smoke, xnli
+    from xstilts.prepare import read_corpus
+
+    sizes = dataclasses.replace(  # only what the bench reads is generated at its real size
+        cfg.data.synthetic,
+        xnli_test_per_language=spec.xnli_per_language, xnli_dev_per_language=3,
+        mnli_train=spec.train_steps * BATCH_SIZE, mnli_dev=3, stsb_train=3, stsb_dev=3, stsb_test=3,
+        ud_train=3, ud_dev=3, ud_test=3,
+        corpus_per_language=cfg.data.synthetic.corpus_per_language if spec.train_steps > 10 else 40,
+    )
+    files = smoke.generate(out, sizes, cfg.languages)
+    return {
+        "xnli_test": xnli.read_tsv(files["xnli_test"], cfg.languages),
+        "mnli_train": mnli.read_tsv(files["mnli_train"]),
+        "corpus": list(read_corpus(files["corpus"], cfg.languages)["text"]),
+    }
+
+
+def tiny_model(cfg, texts: list[str], out: Path):
+    """(model, tokenizer): the smoke ``mbert`` stand-in with a fresh NLI head, loaded the production way."""
+    import torch
+
+    from xstilts import heads, models
+    from xstilts.data import NLI_LABELS
+
+    tiny = cfg.model(MODEL).tiny
+    torch.manual_seed(0)
+    tokenizer = models.train_tokenizer(tiny, texts)
+    models.tiny_masked_lm(tiny, tokenizer).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    encoder, tokenizer = models.load_encoder(out)
+    head = heads.build_head("classification", tiny.hidden_size, num_labels=len(NLI_LABELS), **cfg.target.head)
+    return models.encoder_with_head(encoder, head), tokenizer
+
+
+def encode_xstilts(dataset, tokenizer):
+    """Ours: xstilts' NLI encoding, unpadded, with a ``length`` column (datasets.map, cached on disk)."""
+    from xstilts.tasks._nli import NLI
+
+    return dataset.map(
+        NLI.encode, batched=True, remove_columns=dataset.column_names,
+        fn_kwargs={"tokenizer": tokenizer, "max_length": PADDED_LENGTH, "vocab": NLI.label_vocab(None)},
+    )
+
+
+def encode_padded(dataset, tokenizer):
+    """Baseline: run_xnli.py's preprocessing, every pair padded to 128 tokens."""
+
+    def tokenize(examples):
+        encoded = tokenizer(examples["premise"], examples["hypothesis"], padding="max_length",
+                            max_length=PADDED_LENGTH, truncation=True)
+        return {**encoded, "labels": examples["label"]}
+
+    return dataset.map(tokenize, batched=True, remove_columns=dataset.column_names)
+
+
+# -- evaluation, side by side ---------------------------------------------------------------------------
+
+
+def eval_xstilts(model, features, tokenizer, batch_size: int) -> list[int]:
+    """Ours: evaluate.predict, i.e. length-sorted batches padded to their longest pair, inference_mode."""
+    from xstilts import evaluate
+    from xstilts.tasks._nli import NLI
+    from xstilts.train import PadCollator
+
+    collate = PadCollator(NLI.pad_values(tokenizer))
+    predictions = evaluate.predict(model, features, collate, batch_size, lambda out, b: NLI.postprocess(out, b, None))
+    return [p["prediction"] for p in predictions]
+
+
+def eval_padded(model, features, batch_size: int) -> list[int]:
+    """Baseline: batches of 128-token pairs in file order through a plain no_grad loop (run_xnli.py's
+    Trainer.predict does the same, with more bookkeeping)."""
+    import torch
+    from transformers import default_data_collator
+
+    rows = features.to_list()
+    predictions = []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            batch = default_data_collator(rows[start : start + batch_size])
+            predictions += model(**batch)["logits"].argmax(-1).tolist()
+    return predictions
+
+
+def compare_eval(model, tokenizer, dataset, rounds: int) -> dict:
+    from xstilts.phases import EVAL_BATCH_SIZE
+
+    ours, padded = encode_xstilts(dataset, tokenizer), encode_padded(dataset, tokenizer)
+    outputs = {}
+
+    def side(name, fn, *args):
+        def timed() -> float:
+            start = time.perf_counter()
+            outputs[name] = fn(*args)
+            return time.perf_counter() - start
+
+        return timed
+
+    seconds = alternate(
+        {"xstilts": side("xstilts", eval_xstilts, model, ours, tokenizer, EVAL_BATCH_SIZE),
+         "padded": side("padded", eval_padded, model, padded, EVAL_BATCH_SIZE)},
+        rounds, warmup=True,
+    )
+    n = len(dataset)
+    # the two sides must compute the same function: padding is masked, so predictions agree
+    agree = sum(a == b for a, b in zip(outputs["xstilts"], outputs["padded"])) / n
+    return {
+        "eval_speedup_vs_padded": seconds["padded"] / seconds["xstilts"],
+        "eval_examples_per_s": {side: n / s for side, s in seconds.items()},
+        "eval_examples": n, "eval_batch_size": EVAL_BATCH_SIZE,
+        "eval_mean_tokens": statistics.fmean(ours["length"]), "eval_prediction_agreement": agree,
+    }
+
+
+# -- training, side by side -----------------------------------------------------------------------------
+
+
+def train_xstilts(model, features, tokenizer, recipe, work_dir: Path, seed: int) -> None:
+    """Ours: train.fit (HF Trainer underneath) with dynamic padding and length-grouped batches."""
+    from xstilts import train
+    from xstilts.tasks._nli import NLI
+
+    train.fit(model, features, train.PadCollator(NLI.pad_values(tokenizer)), recipe, seed=seed, work_dir=work_dir)
+
+
+def train_padded(model, features, recipe, work_dir: Path, seed: int) -> None:
+    """Baseline: a plain Trainer (HF defaults: random batches, fused AdamW, no reporting, a checkpoint
+    every 500 steps) on pairs padded to 128 tokens, with the same recipe."""
+    from transformers import Trainer, TrainingArguments, default_data_collator
+
+    args = TrainingArguments(
+        output_dir=str(work_dir), learning_rate=recipe.lr, num_train_epochs=recipe.epochs,
+        per_device_train_batch_size=recipe.batch_size, warmup_steps=recipe.warmup_ratio,
+        weight_decay=recipe.weight_decay, max_grad_norm=1.0, seed=seed, use_cpu=True, report_to="none",
+        remove_unused_columns=False, disable_tqdm=True,
+    )
+    Trainer(model=model, args=args, train_dataset=features, data_collator=default_data_collator).train()
+
+
+def compare_train(template, tokenizer, dataset, cfg, spec: Size, rounds: int, work: Path, experiment: str) -> dict:
+    import mlflow
+
+    recipe = dataclasses.replace(cfg.target.train, epochs=1, batch_size=BATCH_SIZE, max_length=PADDED_LENGTH)
+    dataset = dataset.select(range(spec.train_steps * BATCH_SIZE))  # exactly train_steps steps per side
+    ours, padded = encode_xstilts(dataset, tokenizer), encode_padded(dataset, tokenizer)
+
+    def xstilts_side() -> float:
+        model, out = copy.deepcopy(template), work / "xstilts"
+        shutil.rmtree(out, ignore_errors=True)  # fit resumes from a checkpoint left in work_dir
+        with mlflow.start_run(experiment_id=experiment):  # fit logs its loss to the active run
+            start = time.perf_counter()
+            train_xstilts(model, ours, tokenizer, recipe, out, seed=1)
+            return time.perf_counter() - start
+
+    def padded_side() -> float:
+        model, out = copy.deepcopy(template), work / "padded"
+        shutil.rmtree(out, ignore_errors=True)
+        start = time.perf_counter()
+        train_padded(model, padded, recipe, out, seed=1)
+        return time.perf_counter() - start
+
+    seconds = alternate({"xstilts": xstilts_side, "padded": padded_side}, rounds)
+    n = len(dataset)
+    flops = training_flops(template, ours["length"])
+    peak = matmul_rate(spec.matmul, spec.matmul, spec.matmul)
+    tokens = statistics.fmean(ours["length"]) * BATCH_SIZE  # a typical batch: [tokens, hidden] @ [hidden, ffn]
+    config = template.encoder.config
+    at_shape = matmul_rate(round(tokens), config.hidden_size, config.intermediate_size)
+    return {
+        "train_speedup_vs_padded": seconds["padded"] / seconds["xstilts"],
+        "train_examples_per_s": {side: n / s for side, s in seconds.items()},
+        "train_steps": spec.train_steps, "train_batch_size": BATCH_SIZE,
+        "train_mfu_cpu": flops / seconds["xstilts"] / peak,
+        "train_model_flops": flops,
+        "cpu_matmul_flops": peak,
+        # what a matmul of the tiny model's own shape reaches: the ceiling of MFU for a 64-wide model
+        "cpu_matmul_flops_at_model_shape": at_shape,
+    }
+
+
+def training_flops(model, lengths) -> float:
+    """Model FLOPs of one training pass over sequences of these lengths (no padding counted):
+    6 x non-embedding parameters x tokens (forward + backward), plus attention's scores and weighted
+    sums, 12 x layers x hidden x length^2 per sequence (PaLM's MFU accounting, Chowdhery et al. 2022,
+    appendix B), plus the head, which sees one token per example."""
+    config = model.encoder.config
+    body = sum(p.numel() for name, p in model.encoder.named_parameters() if not name.startswith("embeddings."))
+    head = sum(p.numel() for p in model.head.parameters())
+    lengths = [int(n) for n in lengths]
+    attention = 12 * config.num_hidden_layers * config.hidden_size * sum(n * n for n in lengths)
+    return 6 * body * sum(lengths) + attention + 6 * head * len(lengths)
+
+
+def matmul_rate(m: int, k: int, n: int, dtype=None, device: str = "cpu", min_seconds: float = 0.5) -> float:
+    """Achieved FLOP/s of ``[m, k] @ [k, n]`` repeated for ``min_seconds`` (after a warm-up)."""
+    import torch
+
+    dtype = dtype or torch.float32
+    a, b = torch.randn(m, k, dtype=dtype, device=device), torch.randn(k, n, dtype=dtype, device=device)
+    out = torch.empty(m, n, dtype=dtype, device=device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    for _ in range(3):
+        torch.matmul(a, b, out=out)
+    sync()
+    reps, start = 0, time.perf_counter()
+    while True:
+        for _ in range(4):
+            torch.matmul(a, b, out=out)
+        reps += 4
+        sync()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return 2 * m * k * n * reps / elapsed
+
+
+# -- the report over constructed tracking stores ----------------------------------------------------------
+
+
+def report_scaling(params: Path, spec: Size, rounds: int, root: Path) -> dict:
+    """Seconds of report.run over stores of ``report_runs`` and twice as many evaluate runs (only
+    report.run is timed; the stores are built first with MlflowClient batch calls)."""
+    per_seed = len(REPORT_MODELS) * len(REPORT_TASKS)
+    seeds = math.ceil(spec.report_runs / per_seed)
+    small, large = root / "small", root / "large"
+    build_store(small, params, range(1, seeds + 1), spec.report_pairs)
+    shutil.copytree(small, large, ignore=shutil.ignore_patterns("artifacts"))  # artifacts stay where the db says
+    build_store(large, params, range(seeds + 1, 2 * seeds + 1), spec.report_pairs)
+    seconds = alternate(
+        {"small": lambda: time_report(small, params, seeds, spec.n_boot),
+         "large": lambda: time_report(large, params, 2 * seeds, spec.n_boot)},
+        rounds,
+    )
+    return {
+        "report_seconds_1k": seconds["small"], "report_seconds_2k": seconds["large"],
+        "report_seconds_ratio": seconds["large"] / seconds["small"],
+        "report_runs": [seeds * per_seed, 2 * seeds * per_seed],
+        "report_settings": {"n_boot": spec.n_boot, "curve_seeds": 1, "test_pairs_per_language": spec.report_pairs,
+                            "models": list(REPORT_MODELS), "tasks": list(REPORT_TASKS)},
+    }
+
+
+def _report_cfg(params: Path, n_seeds: int):
+    from xstilts import config
+
+    overrides = [f"grid.models=[{', '.join(REPORT_MODELS)}]", f"grid.tasks=[{', '.join(REPORT_TASKS)}]",
+                 f"grid.seeds=[{', '.join(str(s) for s in range(1, n_seeds + 1))}]"]
+    return config.load(params, overrides, profile="smoke")
+
+
+def time_report(root: Path, params: Path, n_seeds: int, n_boot: int) -> float:
+    from xstilts import report
+
+    cfg = _report_cfg(params, n_seeds)
+    with _env(MLFLOW_TRACKING_URI=f"sqlite:///{root / 'mlflow.db'}"):
+        start = time.perf_counter()
+        report.run(cfg, root / "results", root / "reports", n_boot=n_boot, boot_seed=0, curve_seeds=1)
+        return time.perf_counter() - start
+
+
+def build_store(root: Path, params: Path, seeds, pairs: int) -> None:
+    """Add the runs of ``seeds`` (every model x task) to the tracking store + results/ under ``root``:
+    the tags, metrics and predictions artifacts that the phases write, with no training."""
+    import mlflow
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from mlflow.entities import Metric, Param
+
+    from xstilts import tasks, tracking
+
+    cfg = _report_cfg(params, 1)
+    languages = list(cfg.languages)
+    with _store(root) as experiment:
+        client = mlflow.MlflowClient()
+
+        def log_run(phase, model, task, seed, metrics=(), params=(), artifact=None) -> str:
+            tags = {"phase": phase, "profile": cfg.profile, "model": model, "task": task,
+                    "family": tasks.get(task).family, "seed": str(seed), "selection": cfg.target.selection}
+            tags = {tracking.TAG_PREFIX + k: v for k, v in tags.items()}
+            run_id = client.create_run(experiment, tags=tags).info.run_id
+            if metrics or params:
+                client.log_batch(run_id, metrics=list(metrics), params=list(params))
+            if artifact is not None:
+                client.log_artifact(run_id, str(artifact))
+            client.set_terminated(run_id, "FINISHED")
+            return run_id
+
+        for seed in seeds:
+            for m, model in enumerate(REPORT_MODELS):
+                for t, task in enumerate(REPORT_TASKS):
+                    out = root / "results" / model / task / f"seed{seed}"
+                    out.mkdir(parents=True, exist_ok=True)
+                    rng = np.random.default_rng([seed, m, t])
+                    curve = [Metric("train_loss", 1.0 / (1 + step), 0, step) for step in range(5)] if seed == 1 else []
+                    record = {"model": model, "task": task, "seed": seed}
+                    inter = None
+                    if tasks.get(task).head is not None:
+                        dev = [Metric(f"dev_{tasks.get(task).dev_metric}", float(rng.random()), 0, 0)]
+                        inter = log_run("intermediate", model, task, seed, dev + curve, [Param("lr", "0.002")])
+                    _write(out / "intermediate.json", {"phase": "intermediate", **record, "run_id": inter})
+                    target = log_run("target", model, task, seed, curve)
+                    _write(out / "target.json", {"phase": "target", **record, "run_id": target})
+                    correct = rng.random((len(languages), pairs)) < 0.5 + 0.05 * t  # [languages, pairs]
+                    pq.write_table(pa.table({
+                        "split": ["test"] * correct.size, "language": np.repeat(languages, pairs),
+                        "pair_id": np.tile(np.arange(pairs), len(languages)), "correct": correct.ravel(),
+                    }), out / "predictions.parquet")
+                    metrics = {f"xnli_test_acc_{lang}": float(c.mean()) for lang, c in zip(languages, correct)}
+                    metrics |= {f"xnli_dev_acc_{lang}": float(rng.random()) for lang in languages}
+                    for split in ("test", "dev"):
+                        metrics[f"xnli_{split}_acc_avg"] = float(np.mean([metrics[f"xnli_{split}_acc_{x}"] for x in languages]))
+                    run_id = log_run("evaluate", model, task, seed, [Metric(k, v, 0, 0) for k, v in metrics.items()],
+                                     artifact=out / "predictions.parquet")
+                    _write(out / "evaluate.json", {"phase": "evaluate", **record, "run_id": run_id, "metrics": metrics})
+
+
+@contextlib.contextmanager
+def _store(root: Path) -> Iterator[str]:
+    """A SQLite tracking store under ``root`` as the active one; yields the id of ``xstilts-smoke`` (created
+    with its artifacts under ``root``, so that nothing lands in the working directory's ``mlruns/``)."""
+    import mlflow
+
+    from xstilts import tracking
+
+    root.mkdir(parents=True, exist_ok=True)
+    with _env(MLFLOW_TRACKING_URI=f"sqlite:///{root / 'mlflow.db'}", MLFLOW_RUN_ID=None, MLFLOW_EXPERIMENT_ID=None):
+        client = mlflow.MlflowClient()
+        name = tracking.experiment_name("smoke")
+        found = client.get_experiment_by_name(name)
+        experiment = found.experiment_id if found else client.create_experiment(
+            name, artifact_location=(root / "artifacts").resolve().as_uri()
+        )
+        yield experiment
+
+
+def _write(path: Path, data) -> None:
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _write_json(path: Path, data) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+# -- no-op dvc repro -------------------------------------------------------------------------------------
+
+
+def noop_repro(repo: Path, work: Path, rounds: int, tiny: bool = False) -> dict:
+    """Seconds of ``dvc repro`` with nothing to do.
+
+    In ``repo`` itself when its pipeline is complete (a ``dvc.lock`` and ``dvc status`` clean); otherwise in
+    a copy of its DAG (same ``dvc.yaml`` stages, deps, params and outs; each command replaced by a stub that
+    writes its outputs) built under ``work``, reproduced once, then timed.
+    """
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
+    dvc = [sys.executable, "-m", "dvc"]
+    where, extra = "repository", {}
+    if not (repo / "dvc.lock").exists() or not _dvc_clean(repo, dvc, env):
+        where = "stub copy of dvc.yaml (the repository has no complete dvc.lock)"
+        try:
+            missing = _stub_project(repo, work, dvc, env, tiny)
+        except (subprocess.CalledProcessError, OSError) as err:
+            detail = (getattr(err, "stderr", "") or "") + (getattr(err, "stdout", "") or "") or str(err)
+            return {"noop_repro_seconds": None, "noop_repro_where": where, "noop_repro_error": detail.strip()[-500:]}
+        if missing:
+            extra["noop_repro_note"] = f"dvc.yaml names params.yaml blocks that it lacks: {', '.join(missing)} (stubbed)"
+        repo = work
+
+    def once() -> float:
+        start = time.perf_counter()
+        subprocess.run([*dvc, "repro"], cwd=repo, env=env, check=True, capture_output=True, text=True)
+        return time.perf_counter() - start
+
+    seconds = alternate({"repro": once}, rounds)["repro"]
+    stages = subprocess.run([*dvc, "stage", "list", "--name-only"], cwd=repo, env=env, capture_output=True, text=True)
+    return {"noop_repro_seconds": seconds, "noop_repro_where": where,
+            "noop_repro_stages": len(stages.stdout.split()), **extra}
+
+
+def _dvc_clean(repo: Path, dvc: list[str], env: dict) -> bool:
+    status = subprocess.run([*dvc, "status", "--json"], cwd=repo, env=env, capture_output=True, text=True)
+    return status.returncode == 0 and json.loads(status.stdout or "null") == {}
+
+
+def _stub_project(repo: Path, work: Path, dvc: list[str], env: dict, tiny: bool) -> list[str]:
+    """Build and reproduce the stub copy; returns the params.yaml blocks it had to add."""
+    import yaml
+
+    pipeline = yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8"))
+    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
+    if tiny:  # one cell of the grid: a handful of stages
+        params["grid"] = {"models": params["grid"]["models"][:1], "tasks": ["none"], "seeds": params["grid"]["seeds"][:1]}
+    # a stage may name a params.yaml block that is not there yet (dvc.yaml and params.yaml edited apart):
+    # give the stub an empty one, so the timing still comes, and say so
+    named = {p.split(".")[0] for stage in pipeline["stages"].values() for p in stage.get("params", []) if isinstance(p, str)}
+    missing = sorted(named - set(params))
+    params |= {key: {} for key in missing}
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    stub = work / "stub.py"
+    stub.write_text(
+        "import pathlib, sys\n"
+        "for out in sys.argv[1:]:\n"
+        "    path = pathlib.Path(out)\n"
+        "    if path.suffix:  # a file output (json, parquet, md, csv)\n"
+        "        path.parent.mkdir(parents=True, exist_ok=True); path.write_text('{}')\n"
+        "    else:  # a directory output (data, models, figures)\n"
+        "        path.mkdir(parents=True, exist_ok=True); (path / 'stub.txt').write_text('stub')\n",
+        encoding="utf-8",
+    )
+    outs_of = lambda stage: [next(iter(o)) if isinstance(o, dict) else o  # noqa: E731
+                             for key in ("outs", "metrics", "plots") for o in stage.get(key, [])]
+    produced = [out.split("${")[0].rstrip("/") for stage in pipeline["stages"].values() for out in outs_of(stage)]
+    for stage in pipeline["stages"].values():
+        stage["cmd"] = f"{sys.executable} stub.py {' '.join(outs_of(stage))}"
+        for dep in stage.get("deps", []):
+            internal = "${" in dep or any(dep == p or dep.startswith(p + "/") or p.startswith(dep + "/") for p in produced)
+            if internal:
+                continue
+            source, target = repo / dep, work / dep
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+            elif source.exists():
+                shutil.copy2(source, target)
+            elif target.suffix:  # absent here (a bare checkout, a test): a placeholder of the same kind
+                target.write_text("stub")
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+                (target / "stub.txt").write_text("stub")
+    (work / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False), encoding="utf-8")
+    for command in (["init", "--no-scm", "-q"], ["repro"]):
+        subprocess.run([*dvc, *command], cwd=work, env=env, check=True, capture_output=True, text=True)
+    return missing
+
+
+# -- GPU: paper-size shapes with random weights -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    family: str
+    hidden: int
+    layers: int
+    heads: int
+    intermediate: int
+    vocab: int
+
+
+# The hub checkpoints' config.json values (hidden_size, num_hidden_layers, num_attention_heads,
+# intermediate_size, vocab_size); built with random weights, nothing is downloaded.
+PAPER_SHAPES = {
+    "bert-base-multilingual-cased": Shape("bert", 768, 12, 12, 3072, 119547),
+    "xlm-roberta-base": Shape("xlmr", 768, 12, 12, 3072, 250002),
+    "xlm-roberta-large": Shape("xlmr", 1024, 24, 16, 4096, 250002),
+}
+TINY_SHAPES = {name: Shape(s.family, 64, 2, 2, 128, 1000) for name, s in PAPER_SHAPES.items()}  # CPU test of the path
+
+
+@dataclasses.dataclass(frozen=True)
+class GpuSize:
+    shapes: dict
+    warmup: int  # training steps / eval batches before timing (allocator, cuBLAS heuristics)
+    steps: int  # timed training steps per mode
+    eval_examples: int
+    matmul: int
+
+
+GPU_SIZES = {
+    "full": GpuSize(PAPER_SHAPES, warmup=5, steps=40, eval_examples=4096, matmul=8192),
+    "tiny": GpuSize(TINY_SHAPES, warmup=1, steps=2, eval_examples=64, matmul=128),
+}
+
+
+def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool = False, out: Path | None = None) -> dict:
+    """Training tokens/s, bf16 MFU, eval examples/s and peak memory of the paper-size shapes.
+
+    Each shape is our production model (HF encoder with SDPA attention + xstilts' classification head),
+    trained like ``train.fit`` on a GPU (bf16 autocast, fused AdamW, grad-norm clipping at 1.0, batch 32) on
+    synthetic batches in two modes: ``padded`` (every pair 128 tokens, file order) and ``dynamic``
+    (length-grouped batches padded to their longest pair). Lengths are drawn to look like XNLI pairs
+    (:func:`xnli_like_lengths`). MFU = model FLOPs of the real (non-pad) tokens per second ÷ the card's
+    measured bf16 matmul rate. ``size="tiny"`` runs the same code on CPU-sized shapes (a test of the path).
+    With ``out``, the result so far is written there after every shape (a run cut short keeps its numbers).
+    """
+    import numpy as np
+    import torch
+
+    run_size = GPU_SIZES[size]
+    rng = np.random.default_rng(seed)
+    on_cuda = device == "cuda"
+    peak = matmul_rate(run_size.matmul, run_size.matmul, run_size.matmul, torch.bfloat16, device)
+    n_train = (run_size.warmup + run_size.steps) * BATCH_SIZE
+    train_lengths, eval_lengths = xnli_like_lengths(rng, n_train), xnli_like_lengths(rng, run_size.eval_examples)
+    result = {
+        "device": device, "size": size, "date": _now(), "machine": machine(),
+        "card": torch.cuda.get_device_name() if on_cuda else platform.processor() or "cpu",
+        "command": "scripts/gpu_bench.sh" if size == "full" else f"bench.gpu(device={device!r}, size={size!r})",
+        "bf16_matmul_flops": peak, "batch_size": BATCH_SIZE, "max_length": PADDED_LENGTH, "compile": compile,
+        "lengths": {"mean": float(np.mean(train_lengths)), "p50": float(np.median(train_lengths)),
+                    "p95": float(np.percentile(train_lengths, 95)), "max": int(np.max(train_lengths))},
+        "models": {},
+    }
+    for name, shape in run_size.shapes.items():
+        torch.manual_seed(seed)
+        model = paper_model(shape, device)
+        if compile:
+            model = torch.compile(model, dynamic=True)
+        entry = {"params": sum(p.numel() for p in model.parameters()),
+                 "non_embedding_params": _body_params(model), "attention": _attention_impl(model)}
+        for mode in ("padded", "dynamic"):
+            train_batches = make_batches(train_lengths, shape, mode, device, rng, train=True)
+            eval_batches = make_batches(eval_lengths, shape, mode, device, rng, train=False)
+            entry[mode] = {**train_throughput(model, train_batches, run_size, peak, device),
+                           **eval_throughput(model, eval_batches, run_size, device)}
+        result["models"][name] = entry
+        del model
+        if on_cuda:
+            torch.cuda.empty_cache()
+        large = result["models"].get("xlm-roberta-large", {}).get("dynamic", {})
+        result["goals"] = {"train_mfu xlm-roberta-large (dynamic)": f">= {GPU_GOAL_MFU}"}
+        result["goals_met"] = {"train_mfu xlm-roberta-large (dynamic)": large.get("train_mfu", 0) >= GPU_GOAL_MFU}
+        if out:
+            _write_json(out, result)
+    return result
+
+
+def paper_model(shape: Shape, device: str):
+    """Random-weight encoder of ``shape`` + xstilts' NLI head, built directly on ``device``."""
+    import torch
+    from transformers import BertConfig, BertModel, XLMRobertaConfig, XLMRobertaModel
+
+    from xstilts import heads, models
+
+    common = dict(vocab_size=shape.vocab, hidden_size=shape.hidden, num_hidden_layers=shape.layers,
+                  num_attention_heads=shape.heads, intermediate_size=shape.intermediate)
+    if shape.family == "bert":
+        config, cls = BertConfig(max_position_embeddings=512, type_vocab_size=2, pad_token_id=0, **common), BertModel
+    else:  # XLM-R: positions offset by padding_idx + 1 (hence 514), pad id 1
+        config = XLMRobertaConfig(max_position_embeddings=514, type_vocab_size=1, pad_token_id=1, **common)
+        cls = XLMRobertaModel
+    config._attn_implementation = "sdpa"  # fused attention kernels (PyTorch scaled_dot_product_attention)
+    with torch.device(device):
+        encoder = cls(config, add_pooling_layer=False)
+        head = heads.build_head("classification", shape.hidden, num_labels=3, dropout=0.1)
+    return models.encoder_with_head(encoder, head)
+
+
+def xnli_like_lengths(rng, n: int):
+    """Token lengths of sentence pairs like XNLI's: log-normal with mean 50 and sigma 0.45 (median ~45,
+    about 1% reach the 128-token cap), clipped to [8, 128]. A stand-in: the real distribution was not
+    measured here (no hub access on the GPU machine)."""
+    import numpy as np
+
+    sigma = 0.45
+    lengths = rng.lognormal(np.log(50) - sigma**2 / 2, sigma, n)
+    return np.clip(np.round(lengths), 8, PADDED_LENGTH).astype(int)
+
+
+def make_batches(lengths, shape: Shape, mode: str, device: str, rng, train: bool) -> list[dict]:
+    """Batches of random token ids on ``device``: ``padded`` = file order, 128 tokens; ``dynamic`` =
+    HF's LengthGroupedSampler order (training) or sorted by length (evaluation, as evaluate.predict),
+    each padded to its longest pair."""
+    import numpy as np
+    import torch
+
+    batch_size = BATCH_SIZE if train else 128  # phases.EVAL_BATCH_SIZE, without importing the phases
+    order = np.arange(len(lengths))
+    if mode == "dynamic" and train:
+        from transformers.trainer_pt_utils import LengthGroupedSampler
+
+        generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        order = np.array(list(LengthGroupedSampler(batch_size, lengths=lengths.tolist(), generator=generator)))
+    elif mode == "dynamic":
+        order = np.argsort(lengths, kind="stable")
+    pad = 0 if shape.family == "bert" else 1
+    batches = []
+    for start in range(0, len(order), batch_size):
+        chosen = lengths[order[start : start + batch_size]]
+        width = PADDED_LENGTH if mode == "padded" else int(chosen.max())
+        mask = torch.arange(width)[None, :] < torch.as_tensor(chosen)[:, None]
+        ids = torch.randint(5, shape.vocab, (len(chosen), width)).masked_fill(~mask, pad)
+        labels = torch.as_tensor(rng.integers(3, size=len(chosen)))
+        batches.append({"input_ids": ids.to(device), "attention_mask": mask.long().to(device), "labels": labels.to(device)})
+    return batches
+
+
+def train_throughput(model, batches: list[dict], run_size: GpuSize, peak: float, device: str) -> dict:
+    """fit's GPU step by hand: bf16 autocast, backward, clip at 1.0, fused AdamW (Trainer's default)."""
+    import torch
+
+    on_cuda = device == "cuda"
+    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5, fused=on_cuda)
+    model.train()
+
+    def step(batch):
+        with torch.autocast(device_type=device, dtype=torch.bfloat16):
+            loss = model(**batch)["loss"]
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    for batch in batches[: run_size.warmup]:
+        step(batch)
+    timed = batches[run_size.warmup :]
+    sync()
+    if on_cuda:
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    for batch in timed:
+        step(batch)
+    sync()
+    seconds = time.perf_counter() - start
+    memory = torch.cuda.max_memory_allocated() / 2**30 if on_cuda else None
+
+    # the per-step cost that does not shrink with fewer tokens: clipping + the AdamW update of every
+    # parameter (the 250k-row embedding matrices included), timed alone on the last gradients
+    with torch.autocast(device_type=device, dtype=torch.bfloat16):
+        model(**timed[-1])["loss"].backward()
+    sync()
+    start = time.perf_counter()
+    for _ in range(3):
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    sync()
+    optimizer_ms = (time.perf_counter() - start) / 3 * 1000
+    optimizer.zero_grad(set_to_none=True)
+    del optimizer
+
+    lengths = [int(n) for b in timed for n in b["attention_mask"].sum(1).tolist()]
+    processed = sum(b["input_ids"].numel() for b in timed)
+    flops = _flops(model, lengths)
+    padded_flops = _flops(model, [b["input_ids"].size(1) for b in timed for _ in range(len(b["input_ids"]))])
+    return {
+        "train_step_ms": seconds / len(timed) * 1000, "optimizer_ms": optimizer_ms,
+        "train_tokens_per_step": sum(lengths) / len(timed), "train_processed_tokens_per_step": processed / len(timed),
+        "train_tokens_per_s": sum(lengths) / seconds, "train_examples_per_s": len(lengths) / seconds,
+        "train_mfu": flops / seconds / peak, "train_mfu_counting_padding": padded_flops / seconds / peak,
+        "train_peak_memory_gib": memory,
+    }
+
+
+def eval_throughput(model, batches: list[dict], run_size: GpuSize, device: str) -> dict:
+    """evaluate.predict's loop: inference_mode, bf16 autocast on the GPU, argmax per batch."""
+    import torch
+
+    on_cuda = device == "cuda"
+    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
+    model.eval()
+    with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16):
+        for batch in batches[: run_size.warmup]:
+            model(**batch)["logits"].argmax(-1)
+        sync()
+        if on_cuda:
+            torch.cuda.reset_peak_memory_stats()
+        start = time.perf_counter()
+        for batch in batches:
+            model(**batch)["logits"].argmax(-1).tolist()  # the host copy ends each batch, as in predict
+        sync()
+        seconds = time.perf_counter() - start
+    model.train()
+    examples = sum(len(b["input_ids"]) for b in batches)
+    tokens = sum(int(b["attention_mask"].sum()) for b in batches)
+    return {"eval_examples_per_s": examples / seconds, "eval_tokens_per_s": tokens / seconds,
+            "eval_peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if on_cuda else None}
+
+
+def _body_params(model) -> int:
+    return sum(p.numel() for name, p in model.encoder.named_parameters() if not name.startswith("embeddings."))
+
+
+def _flops(model, lengths: list[int]) -> float:
+    config = model.encoder.config
+    head = sum(p.numel() for p in model.head.parameters())
+    attention = 12 * config.num_hidden_layers * config.hidden_size * sum(n * n for n in lengths)
+    return 6 * _body_params(model) * sum(lengths) + attention + 6 * head * len(lengths)
+
+
+def _attention_impl(model) -> str:
+    return str(getattr(model.encoder.config, "_attn_implementation", "?"))
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+
+def alternate(sides: dict[str, Callable[[], float | None]], rounds: int, warmup: bool = False) -> dict[str, float]:
+    """Median seconds of each side over ``rounds`` rounds; the order flips every round so that neither side
+    always runs first. A side returns its own seconds (so that setup stays out) or None (timed here)."""
+    names = list(sides)
+    if warmup:  # lazy imports, allocator growth, first-call caches: paid before timing
+        for name in names:
+            sides[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            start = time.perf_counter()
+            seconds = sides[name]()
+            times[name].append(seconds if seconds is not None else time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def machine() -> dict:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version()}
+    with contextlib.suppress(ImportError):
+        import transformers
+
+        info["transformers"] = transformers.__version__
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name()
+    return info
+
+
+def goals_met(result: dict) -> dict[str, bool | None]:
+    met = {}
+    for key, (op, goal) in GOALS.items():
+        value = result.get(key)
+        met[key] = None if value is None else (value >= goal if op == ">=" else value <= goal)
+    return met
+
+
+@contextlib.contextmanager
+def _env(**values: str | None) -> Iterator[None]:
+    """Set (or, with None, unset) environment variables for the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _repo_root() -> Path:
+    cwd = Path.cwd()
+    return cwd if (cwd / "params.yaml").exists() else Path(__file__).resolve().parents[2]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# -- the readable table ------------------------------------------------------------------------------------
+
+
+def format_table(result: dict) -> str:
+    """The result as a plain-text table (CPU comparisons, or the GPU shapes)."""
+    if "models" in result:
+        return _gpu_table(result)
+    mark = {True: "yes", False: "NO", None: "n/a"}
+    met = result.get("goals_met", {})
+    ev, tr = result["eval_examples_per_s"], result["train_examples_per_s"]
+    rows = [
+        ("measure", "xstilts", "usual recipe", "ratio", "goal", "met"),
+        ("XNLI eval, examples/s", f"{ev['xstilts']:.0f}", f"{ev['padded']:.0f}",
+         f"{result['eval_speedup_vs_padded']:.2f}x", ">= 2.5", mark[met.get("eval_speedup_vs_padded")]),
+        ("MNLI training, examples/s", f"{tr['xstilts']:.1f}", f"{tr['padded']:.1f}",
+         f"{result['train_speedup_vs_padded']:.2f}x", ">= 1.8", mark[met.get("train_speedup_vs_padded")]),
+        ("training MFU (fp32, CPU)", f"{result['train_mfu_cpu']:.3f}", "", "", ">= 0.3", mark[met.get("train_mfu_cpu")]),
+        ("report s, 1k / 2k runs", f"{result['report_seconds_1k']:.1f} / {result['report_seconds_2k']:.1f}", "",
+         f"{result['report_seconds_ratio']:.2f}", "<= 2.3", mark[met.get("report_seconds_ratio")]),
+        ("no-op dvc repro, s", _fmt(result.get("noop_repro_seconds"), ".2f"), "", "", "", ""),
+    ]
+    m = result["machine"]
+    lines = [
+        f"xstilts bench ({result['size']}, {result['rounds']} rounds, medians) {result['date']}",
+        f"{m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['torch_threads']} threads); {result['model']}",
+        "", *_columns(rows), "",
+        f"fp32 matmul: {result['cpu_matmul_flops'] / 1e9:.1f} GFLOP/s peak, "
+        f"{result['cpu_matmul_flops_at_model_shape'] / 1e9:.1f} GFLOP/s at the model's FFN shape "
+        f"(MFU ceiling {result['cpu_matmul_flops_at_model_shape'] / result['cpu_matmul_flops']:.2f})",
+        f"eval: {result['eval_examples']} pairs, mean {result['eval_mean_tokens']:.1f} tokens, batch "
+        f"{result['eval_batch_size']}, predictions agree {100 * result['eval_prediction_agreement']:.1f}%; "
+        f"training: {result['train_steps']} steps of {result['train_batch_size']}",
+        f"report: {result['report_runs'][0]} / {result['report_runs'][1]} evaluate runs, {result['report_settings']}",
+        f"dvc repro: {result.get('noop_repro_where')}"
+        + (f", {result['noop_repro_stages']} stages" if result.get("noop_repro_stages") else "")
+        + (f"; {result['noop_repro_note']}" if result.get("noop_repro_note") else "")
+        + (f"; error: {result['noop_repro_error']}" if result.get("noop_repro_error") else ""),
+    ]
+    return "\n".join(lines)
+
+
+def _gpu_table(result: dict) -> str:
+    rows = [("shape", "mode", "train tok/s", "step ms", "optim ms", "MFU", "MFU w/ pad", "eval ex/s", "peak GiB")]
+    for name, entry in result["models"].items():
+        for mode in ("padded", "dynamic"):
+            e = entry[mode]
+            memory = max((v for v in (e["train_peak_memory_gib"], e["eval_peak_memory_gib"]) if v is not None), default=None)
+            rows.append((name, mode, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}",
+                         f"{e['optimizer_ms']:.1f}", f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}",
+                         f"{e['eval_examples_per_s']:.0f}", _fmt(memory, ".1f")))
+    lengths = result["lengths"]
+    return "\n".join([
+        f"xstilts GPU bench ({result['size']}) {result['date']} on {result['card']}, torch {result['machine']['torch']}",
+        f"bf16 matmul {result['bf16_matmul_flops'] / 1e12:.1f} TFLOP/s; batch {result['batch_size']}; lengths mean "
+        f"{lengths['mean']:.1f}, p95 {lengths['p95']:.0f}, max {lengths['max']} (padded mode: {result['max_length']})",
+        "", *_columns(rows), "", f"goals: {result['goals']} met: {result['goals_met']}",
+    ])
+
+
+def _columns(rows: list[tuple]) -> list[str]:
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+def _fmt(value, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m xstilts.bench``: ``xstilts bench`` for machines without the package installed (the GPU
+    machine runs it from the source tree, see scripts/gpu_bench.sh)."""
+    parser = argparse.ArgumentParser(prog="python -m xstilts.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--size", choices=list(SIZES), default="full")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--shapes", action="store_true",
+                        help="the paper-shape bench of `--device cuda` on this device (e.g. --size tiny on a CPU)")
+    parser.add_argument("--compile", action="store_true", help="paper shapes: torch.compile the model (dynamic shapes)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object, last line")
+    parser.add_argument("--out", type=Path, help="also write the JSON there")
+    args = parser.parse_args(argv)
+    if args.device == "cuda" or args.shapes:
+        result = gpu(args.device, args.size, compile=args.compile, out=args.out)
+    else:
+        result = run(args.device, args.size, args.repeats)
+    print(format_table(result), flush=True)
+    if args.out:
+        _write_json(args.out, result)
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
