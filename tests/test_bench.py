@@ -12,12 +12,12 @@ from xstilts import bench
 CPU_KEYS = {
     "eval_speedup_vs_padded", "eval_examples_per_s", "train_speedup_vs_padded", "train_examples_per_s",
     "train_mfu_cpu", "cpu_matmul_flops", "report_seconds_1k", "report_seconds_2k", "report_seconds_ratio",
-    "noop_repro_seconds", "noop_repro_where", "goals", "goals_met", "machine", "date",
+    "noop_repro_seconds", "noop_repro_where", "goals", "goals_met", "machine", "date", "train_mfu_cpu_by_hidden",
 }
 MODE_KEYS = {
     "train_tokens_per_s", "train_examples_per_s", "train_step_ms", "optimizer_ms", "train_mfu",
     "train_mfu_counting_padding", "train_peak_memory_gib", "eval_examples_per_s", "eval_tokens_per_s",
-    "eval_peak_memory_gib",
+    "eval_examples_per_s_fp32", "eval_peak_memory_gib",
 }
 
 

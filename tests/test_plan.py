@@ -112,3 +112,17 @@ def test_the_smoke_plan_uses_the_synthetic_sizes_and_plans_no_gpu():
     assert target["examples"] == s.mnli_train
     assert target["steps_per_run"] == math.ceil(s.mnli_train / recipe.batch_size) * recipe.epochs
     assert rows[-1]["gpu_hours"] is None and "n/a" in plan.run(cfg)
+
+
+def test_a_dynamic_measurement_slower_than_padding_is_bounded_by_the_padded_one(tmp_path):
+    # dynamic batches are never wider than padded ones: a slower dynamic step timed first-shape costs
+    slow = {**RATE, "train_step_ms": 50.0}
+    data = {"card": "c", "date": "d", "models": {"bert-base-multilingual-cased": {"padded": RATE, "dynamic": slow}}}
+    path = tmp_path / "gpu_throughput.json"
+    path.write_text(json.dumps(data))
+
+    throughput = plan.load_throughput(path)
+    assert throughput["models"]["bert-base-multilingual-cased"]["train_step_ms"] == RATE["train_step_ms"]
+    assert throughput["bounded_by_padded"] == ["bert-base-multilingual-cased"]
+    cfg = config.load(REPO / "params.yaml", ["grid.models=[mbert]"], profile="paper")
+    assert "bounded by the padded measurement" in plan.run(cfg, throughput_file=path)

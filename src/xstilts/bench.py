@@ -66,13 +66,15 @@ class Size:
     report_rounds: int  # report.run takes seconds to minutes: fewer rounds than the rest
     n_boot: int  # bootstrap replicates of the report (its own default is 2000)
     matmul: int  # side of the square fp32 matmul that measures the machine's peak
+    mfu_widths: tuple[int, ...]  # hidden sizes of the MFU-vs-width diagnostic (same fit path, wider models)
+    mfu_steps: int
 
 
 SIZES = {
     "tiny": Size(rounds=2, xnli_per_language=12, train_steps=3, report_runs=16, report_pairs=10,
-                 report_rounds=1, n_boot=20, matmul=256),
+                 report_rounds=1, n_boot=20, matmul=256, mfu_widths=(128,), mfu_steps=2),
     "full": Size(rounds=5, xnli_per_language=240, train_steps=120, report_runs=1000, report_pairs=50,
-                 report_rounds=3, n_boot=200, matmul=2048),
+                 report_rounds=3, n_boot=200, matmul=2048, mfu_widths=(64, 256, 512), mfu_steps=30),
 }
 
 
@@ -228,7 +230,7 @@ def compare_eval(model, tokenizer, dataset, rounds: int) -> dict:
     agree = sum(a == b for a, b in zip(outputs["xstilts"], outputs["padded"])) / n
     return {
         "eval_speedup_vs_padded": seconds["padded"] / seconds["xstilts"],
-        "eval_examples_per_s": {side: n / s for side, s in seconds.items()},
+        "eval_examples_per_s": {name: n / s for name, s in seconds.items()},
         "eval_examples": n, "eval_batch_size": EVAL_BATCH_SIZE,
         "eval_mean_tokens": statistics.fmean(ours["length"]), "eval_prediction_agreement": agree,
     }
@@ -288,16 +290,46 @@ def compare_train(template, tokenizer, dataset, cfg, spec: Size, rounds: int, wo
     tokens = statistics.fmean(ours["length"]) * BATCH_SIZE  # a typical batch: [tokens, hidden] @ [hidden, ffn]
     config = template.encoder.config
     at_shape = matmul_rate(round(tokens), config.hidden_size, config.intermediate_size)
+
+    # MFU of the same fit path on wider models of the same family: is a low MFU the code's or the size's?
+    by_width = {}
+    subset = ours.select(range(spec.mfu_steps * BATCH_SIZE))
+    for width in spec.mfu_widths:
+        model = _wider(template, width)
+        out = work / f"width{width}"
+        shutil.rmtree(out, ignore_errors=True)
+        with mlflow.start_run(experiment_id=experiment):
+            start = time.perf_counter()
+            train_xstilts(model, subset, tokenizer, recipe, out, seed=1)
+            elapsed = time.perf_counter() - start
+        by_width[str(width)] = training_flops(model, subset["length"]) / elapsed / peak
     return {
         "train_speedup_vs_padded": seconds["padded"] / seconds["xstilts"],
-        "train_examples_per_s": {side: n / s for side, s in seconds.items()},
+        "train_examples_per_s": {name: n / s for name, s in seconds.items()},
         "train_steps": spec.train_steps, "train_batch_size": BATCH_SIZE,
         "train_mfu_cpu": flops / seconds["xstilts"] / peak,
         "train_model_flops": flops,
         "cpu_matmul_flops": peak,
-        # what a matmul of the tiny model's own shape reaches: the ceiling of MFU for a 64-wide model
+        # a matmul of the tiny model's own FFN shape: whether its matmuls themselves can run near peak
         "cpu_matmul_flops_at_model_shape": at_shape,
+        "train_mfu_cpu_by_hidden": by_width, "train_mfu_cpu_by_hidden_steps": spec.mfu_steps,
     }
+
+
+def _wider(template, width: int):
+    """A copy of the template's family and depth at hidden size ``width`` (64-dim heads, FFN 4x), random."""
+    import torch
+    from transformers import AutoModel
+
+    from xstilts import heads, models
+
+    config = copy.deepcopy(template.encoder.config)
+    config.hidden_size, config.intermediate_size = width, 4 * width
+    config.num_attention_heads = max(1, width // 64)
+    torch.manual_seed(0)
+    encoder = AutoModel.from_config(config, add_pooling_layer=False)
+    head = heads.build_head("classification", width, num_labels=3, dropout=template.head.config["options"]["dropout"])
+    return models.encoder_with_head(encoder, head)
 
 
 def training_flops(model, lengths) -> float:
@@ -583,19 +615,19 @@ TINY_SHAPES = {name: Shape(s.family, 64, 2, 2, 128, 1000) for name, s in PAPER_S
 @dataclasses.dataclass(frozen=True)
 class GpuSize:
     shapes: dict
-    warmup: int  # training steps / eval batches before timing (allocator, cuBLAS heuristics)
-    steps: int  # timed training steps per mode
+    steps: int  # training steps per mode, each batch run twice: an untimed pass, then the timed one
     eval_examples: int
     matmul: int
 
 
 GPU_SIZES = {
-    "full": GpuSize(PAPER_SHAPES, warmup=5, steps=40, eval_examples=4096, matmul=8192),
-    "tiny": GpuSize(TINY_SHAPES, warmup=1, steps=2, eval_examples=64, matmul=128),
+    "full": GpuSize(PAPER_SHAPES, steps=40, eval_examples=4096, matmul=8192),
+    "tiny": GpuSize(TINY_SHAPES, steps=2, eval_examples=64, matmul=128),
 }
 
 
-def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool = False, out: Path | None = None) -> dict:
+def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool = False, out: Path | None = None,
+        only: str | None = None) -> dict:
     """Training tokens/s, bf16 MFU, eval examples/s and peak memory of the paper-size shapes.
 
     Each shape is our production model (HF encoder with SDPA attention + xstilts' classification head),
@@ -604,7 +636,8 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool =
     (length-grouped batches padded to their longest pair). Lengths are drawn to look like XNLI pairs
     (:func:`xnli_like_lengths`). MFU = model FLOPs of the real (non-pad) tokens per second ÷ the card's
     measured bf16 matmul rate. ``size="tiny"`` runs the same code on CPU-sized shapes (a test of the path).
-    With ``out``, the result so far is written there after every shape (a run cut short keeps its numbers).
+    With ``out``, the result so far is written there after every shape (a run cut short keeps its numbers);
+    ``only`` names one shape (e.g. ``xlm-roberta-large`` with ``compile``, whose compilation takes minutes).
     """
     import numpy as np
     import torch
@@ -613,7 +646,7 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool =
     rng = np.random.default_rng(seed)
     on_cuda = device == "cuda"
     peak = matmul_rate(run_size.matmul, run_size.matmul, run_size.matmul, torch.bfloat16, device)
-    n_train = (run_size.warmup + run_size.steps) * BATCH_SIZE
+    n_train = run_size.steps * BATCH_SIZE
     train_lengths, eval_lengths = xnli_like_lengths(rng, n_train), xnli_like_lengths(rng, run_size.eval_examples)
     result = {
         "device": device, "size": size, "date": _now(), "machine": machine(),
@@ -625,6 +658,8 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool =
         "models": {},
     }
     for name, shape in run_size.shapes.items():
+        if only and name != only:
+            continue
         torch.manual_seed(seed)
         model = paper_model(shape, device)
         if compile:
@@ -634,8 +669,8 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool =
         for mode in ("padded", "dynamic"):
             train_batches = make_batches(train_lengths, shape, mode, device, rng, train=True)
             eval_batches = make_batches(eval_lengths, shape, mode, device, rng, train=False)
-            entry[mode] = {**train_throughput(model, train_batches, run_size, peak, device),
-                           **eval_throughput(model, eval_batches, run_size, device)}
+            entry[mode] = {**train_throughput(model, train_batches, peak, device),
+                           **eval_throughput(model, eval_batches, device)}
         result["models"][name] = entry
         del model
         if on_cuda:
@@ -708,7 +743,7 @@ def make_batches(lengths, shape: Shape, mode: str, device: str, rng, train: bool
     return batches
 
 
-def train_throughput(model, batches: list[dict], run_size: GpuSize, peak: float, device: str) -> dict:
+def train_throughput(model, batches: list[dict], peak: float, device: str) -> dict:
     """fit's GPU step by hand: bf16 autocast, backward, clip at 1.0, fused AdamW (Trainer's default)."""
     import torch
 
@@ -725,9 +760,13 @@ def train_throughput(model, batches: list[dict], run_size: GpuSize, peak: float,
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
-    for batch in batches[: run_size.warmup]:
+    # Untimed pass over every batch first. With dynamic padding each new length is a new shape, and the
+    # first use of a shape pays one-off costs (CUDA's lazy kernel loading, cuBLAS heuristics, allocator
+    # growth); a real run repeats the same ~100 lengths for thousands of steps, so the steady state is what
+    # counts. (Timing after only a few warm-up batches made dynamic padding look 2-5x slower than padding.)
+    for batch in batches:
         step(batch)
-    timed = batches[run_size.warmup :]
+    timed = batches
     sync()
     if on_cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -765,28 +804,35 @@ def train_throughput(model, batches: list[dict], run_size: GpuSize, peak: float,
     }
 
 
-def eval_throughput(model, batches: list[dict], run_size: GpuSize, device: str) -> dict:
-    """evaluate.predict's loop: inference_mode, bf16 autocast on the GPU, argmax per batch."""
+def eval_throughput(model, batches: list[dict], device: str) -> dict:
+    """evaluate.predict's loop (inference_mode, argmax per batch) under bf16 autocast, and, as predict runs
+    today, in fp32 without autocast (``eval_examples_per_s_fp32``)."""
     import torch
 
     on_cuda = device == "cuda"
     sync = torch.cuda.synchronize if on_cuda else (lambda: None)
+
+    def timed(autocast: bool) -> float:
+        with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=autocast):
+            for batch in batches:  # untimed pass: every shape once (see train_throughput)
+                model(**batch)["logits"].argmax(-1)
+            sync()
+            start = time.perf_counter()
+            for batch in batches:
+                model(**batch)["logits"].argmax(-1).tolist()  # the host copy ends each batch, as in predict
+            sync()
+            return time.perf_counter() - start
+
     model.eval()
-    with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16):
-        for batch in batches[: run_size.warmup]:
-            model(**batch)["logits"].argmax(-1)
-        sync()
-        if on_cuda:
-            torch.cuda.reset_peak_memory_stats()
-        start = time.perf_counter()
-        for batch in batches:
-            model(**batch)["logits"].argmax(-1).tolist()  # the host copy ends each batch, as in predict
-        sync()
-        seconds = time.perf_counter() - start
+    fp32 = timed(autocast=False)
+    if on_cuda:
+        torch.cuda.reset_peak_memory_stats()
+    seconds = timed(autocast=True)
     model.train()
     examples = sum(len(b["input_ids"]) for b in batches)
     tokens = sum(int(b["attention_mask"].sum()) for b in batches)
     return {"eval_examples_per_s": examples / seconds, "eval_tokens_per_s": tokens / seconds,
+            "eval_examples_per_s_fp32": examples / fp32,
             "eval_peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if on_cuda else None}
 
 
@@ -908,7 +954,10 @@ def format_table(result: dict) -> str:
         "", *_columns(rows), "",
         f"fp32 matmul: {result['cpu_matmul_flops'] / 1e9:.1f} GFLOP/s peak, "
         f"{result['cpu_matmul_flops_at_model_shape'] / 1e9:.1f} GFLOP/s at the model's FFN shape "
-        f"(MFU ceiling {result['cpu_matmul_flops_at_model_shape'] / result['cpu_matmul_flops']:.2f})",
+        f"({result['cpu_matmul_flops_at_model_shape'] / result['cpu_matmul_flops']:.2f} of peak)",
+        "training MFU by hidden size (same fit path, 2 layers, "
+        f"{result['train_mfu_cpu_by_hidden_steps']} steps): "
+        + ", ".join(f"{w}: {m:.2f}" for w, m in result["train_mfu_cpu_by_hidden"].items()),
         f"eval: {result['eval_examples']} pairs, mean {result['eval_mean_tokens']:.1f} tokens, batch "
         f"{result['eval_batch_size']}, predictions agree {100 * result['eval_prediction_agreement']:.1f}%; "
         f"training: {result['train_steps']} steps of {result['train_batch_size']}",
@@ -922,14 +971,15 @@ def format_table(result: dict) -> str:
 
 
 def _gpu_table(result: dict) -> str:
-    rows = [("shape", "mode", "train tok/s", "step ms", "optim ms", "MFU", "MFU w/ pad", "eval ex/s", "peak GiB")]
+    rows = [("shape", "mode", "train tok/s", "step ms", "optim ms", "MFU", "MFU w/ pad", "eval ex/s", "fp32 ex/s",
+             "peak GiB")]
     for name, entry in result["models"].items():
         for mode in ("padded", "dynamic"):
             e = entry[mode]
             memory = max((v for v in (e["train_peak_memory_gib"], e["eval_peak_memory_gib"]) if v is not None), default=None)
             rows.append((name, mode, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}",
                          f"{e['optimizer_ms']:.1f}", f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}",
-                         f"{e['eval_examples_per_s']:.0f}", _fmt(memory, ".1f")))
+                         f"{e['eval_examples_per_s']:.0f}", f"{e['eval_examples_per_s_fp32']:.0f}", _fmt(memory, ".1f")))
     lengths = result["lengths"]
     return "\n".join([
         f"xstilts GPU bench ({result['size']}) {result['date']} on {result['card']}, torch {result['machine']['torch']}",
@@ -958,11 +1008,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", action="store_true",
                         help="the paper-shape bench of `--device cuda` on this device (e.g. --size tiny on a CPU)")
     parser.add_argument("--compile", action="store_true", help="paper shapes: torch.compile the model (dynamic shapes)")
+    parser.add_argument("--only", choices=list(PAPER_SHAPES), help="paper shapes: measure this one only")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object, last line")
     parser.add_argument("--out", type=Path, help="also write the JSON there")
     args = parser.parse_args(argv)
     if args.device == "cuda" or args.shapes:
-        result = gpu(args.device, args.size, compile=args.compile, out=args.out)
+        result = gpu(args.device, args.size, compile=args.compile, out=args.out, only=args.only)
     else:
         result = run(args.device, args.size, args.repeats)
     print(format_table(result), flush=True)
