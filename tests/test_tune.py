@@ -169,7 +169,8 @@ def postgres(tmp_path_factory):
     except (subprocess.CalledProcessError, FileNotFoundError) as err:
         detail = getattr(err, "stderr", b"") or b""
         pytest.skip(f"cannot start a PostgreSQL server here: {err} {detail.decode(errors='replace')[-300:]}")
-    subprocess.run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "xstilts", "optuna"], check=True)
+    for database in ("optuna", "race"):
+        subprocess.run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "xstilts", database], check=True)
     yield f"postgresql://xstilts:secret@127.0.0.1:{port}/optuna"
     subprocess.run([*user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "fast", "stop"], capture_output=True)
     shutil.rmtree(base, ignore_errors=True)
@@ -186,3 +187,31 @@ def test_two_workers_on_postgresql(cell, postgres):
     assert sorted(t.number for t in study.trials) == [0, 1, 2, 3]
     parents = [r for r in _runs() if "mlflow.parentRunId" not in r.data.tags]
     assert {r.data.params["storage"] for r in parents} == {postgres.replace(":secret@", ":***@")}
+
+
+def test_schema_creation_race_on_postgresql(postgres):
+    """Workers that open an empty database at the same instant all get the storage (CI once lost this race)."""
+    url = postgres.rsplit("/", 1)[0] + "/race"
+    start = time.time() + 4  # after every interpreter has imported optuna
+    code = ("import sys, time; from xstilts.tune import open_storage; time.sleep(max(0, float(sys.argv[2]) - time.time()));"
+            " open_storage(sys.argv[1])")
+    workers = [subprocess.Popen([sys.executable, "-c", code, url, str(start)], stderr=subprocess.PIPE, text=True)
+               for _ in range(8)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err[-2000:]
+    assert optuna.get_all_study_summaries(optuna.storages.RDBStorage(url)) == []
+
+
+def test_storage_error_other_than_a_race_is_one_line(monkeypatch):
+    from sqlalchemy.exc import ProgrammingError
+
+    from xstilts import tune as tune_module
+    from xstilts.errors import ConfigError
+
+    def refuse(url, **kwargs):
+        raise ProgrammingError("CREATE TABLE studies", {}, Exception("permission denied for schema public"))
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", refuse)
+    with pytest.raises(ConfigError, match=r"postgresql://bob:\*\*\*@db/optuna: cannot open .*permission denied"):
+        tune_module.open_storage("postgresql://bob:pw@db/optuna")

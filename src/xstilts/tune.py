@@ -66,17 +66,24 @@ def open_storage(url: str | None):
         return JournalStorage(JournalFileBackend(str(path)))
     if url.startswith("sqlite"):
         log.warning("a SQLite study storage is not safe for parallel workers; use the journal file or PostgreSQL")
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-    for attempt in range(5):
+    for attempt in range(8):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-        except IntegrityError:  # two workers creating the schema at once: the other one won, try again
+        except (IntegrityError, ProgrammingError) as err:
+            # Two workers creating the schema at once: PostgreSQL reports the loser's CREATE as a unique
+            # violation or as "type/relation ... already exists". The winner's tables are there: try again.
+            if not isinstance(err, IntegrityError) and "already exists" not in str(err):
+                raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({_first_line(err)})") from None
             time.sleep(0.5 * (attempt + 1))
         except Exception as err:  # bad scheme, missing driver, unreachable server: one line, masked
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({reason})") from None
+            raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({_first_line(err)})") from None
     raise ConfigError(f"--storage {mask_url(url)}: could not create the study tables (concurrent creation)")
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def default_study_name(cfg, model: str, task: str) -> str:
