@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # GPU throughput of the paper-size models (issue #6): bert-base-multilingual-cased, xlm-roberta-base and
-# xlm-roberta-large shapes with random weights (nothing is downloaded), trained and evaluated at sequence
-# length 128 and with dynamic padding; MFU in bf16 against the card's measured bf16 matmul rate.
-# About a minute of work on one H100/H200 (well under 5 minutes with start-up).
+# xlm-roberta-large shapes with random weights (nothing is downloaded), trained and evaluated padded to 128,
+# with dynamic padding and bucketed to multiples of 32; MFU in bf16 against the card's measured bf16 matmul
+# rate; then, for xlm-roberta-large, profiles and experiments (batch size, attention kernels, torch.compile,
+# CUDA graphs). See src/xstilts/bench_gpu.py. About 2 minutes on one H100/H200, plus compilation.
 #
-#   scripts/gpu_bench.sh               # on the GPU machine, from anywhere; needs python3 with torch + transformers
-#   scripts/gpu_bench.sh --compile     # also torch.compile the models (slower start; try it when time is left)
+#   scripts/gpu_bench.sh                      # on the GPU machine, from anywhere; needs python3 with torch + transformers
+#   scripts/gpu_bench.sh --deadline 300       # start no experiment after 300 s (the recipe rows always run)
+#   scripts/gpu_bench.sh --no-experiments     # the recipe rows only (what `xstilts plan` reads)
 #   XSTILTS_GPU_BENCH_SIZE=tiny scripts/gpu_bench.sh   # tiny shapes, on the CPU if there is no GPU: a check
 #
-# Prints a table, then one JSON line; writes the JSON to $OUT/gpu_bench.json when OUT is set, else to
-# ./gpu_bench.json. Save it as docs/gpu_throughput.json for `xstilts plan` to use.
+# Prints a table, then one JSON line; writes the JSON (after every measurement, so a run cut short keeps
+# its numbers) to $OUT/gpu_bench.json when OUT is set, else to ./gpu_bench.json, and the step profiles
+# beside it. Save the JSON as docs/gpu_throughput.json for `xstilts plan` to use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}

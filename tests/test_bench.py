@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.conftest import REPO
-from xstilts import bench
+from xstilts import bench, bench_gpu
 
 CPU_KEYS = {
     "eval_speedup_vs_padded", "eval_examples_per_s", "train_speedup_vs_padded", "train_examples_per_s",
@@ -41,27 +41,50 @@ def test_the_cpu_bench_runs_at_tiny_size_and_reports_every_key(workdir):
     assert not (workdir / "mlruns").exists()  # the bench's tracking stores live in its temporary directory
 
 
-def test_the_gpu_bench_code_path_runs_on_cpu_at_tiny_size():
-    result = bench.gpu(device="cpu", size="tiny")
+def test_the_gpu_bench_code_path_runs_on_cpu_at_tiny_size(tmp_path):
+    out = tmp_path / "gpu_bench.json"
+    result = bench_gpu.gpu(device="cpu", size="tiny", out=out)
 
-    assert set(result["models"]) == set(bench.PAPER_SHAPES)
+    assert set(result["models"]) == set(bench_gpu.PAPER_SHAPES)
     for name, entry in result["models"].items():
         assert entry["non_embedding_params"] < entry["params"], name
-        for mode in ("padded", "dynamic"):
-            assert MODE_KEYS <= set(entry[mode]), (name, mode, MODE_KEYS - set(entry[mode]))
-        # padded batches carry 128 tokens per pair, dynamic ones only up to the longest pair of the batch
-        assert entry["padded"]["train_processed_tokens_per_step"] == bench.BATCH_SIZE * bench.PADDED_LENGTH
-        assert entry["dynamic"]["train_processed_tokens_per_step"] < entry["padded"]["train_processed_tokens_per_step"]
-        assert entry["dynamic"]["train_tokens_per_step"] == pytest.approx(entry["padded"]["train_tokens_per_step"], rel=0.5)
-    json.dumps(result)
-    assert "xlm-roberta-large" in bench.format_table(result)
+        for layout in ("padded", "dynamic", "bucketed"):
+            assert MODE_KEYS <= set(entry[layout]), (name, layout, MODE_KEYS - set(entry[layout]))
+        # padded batches carry 128 tokens per pair, dynamic ones only up to the longest pair of the batch,
+        # bucketed ones up to the next multiple of 32: in between
+        padded, dynamic, bucketed = (entry[k]["train_processed_tokens_per_step"] for k in ("padded", "dynamic", "bucketed"))
+        assert padded == bench_gpu.BATCH_SIZE * bench_gpu.PADDED_LENGTH
+        assert dynamic <= bucketed <= padded and dynamic < padded
+        # the same examples whatever the layout: the real tokens per step agree exactly
+        assert entry["dynamic"]["train_tokens_per_step"] == entry["padded"]["train_tokens_per_step"]
+        assert entry["bucketed"]["train_tokens_per_step"] == entry["padded"]["train_tokens_per_step"]
+    experiments = result["models"][bench_gpu.GOAL_SHAPE]["experiments"]
+    assert set(experiments) == {v.name for v in bench_gpu.EXPERIMENTS}
+    for variant in bench_gpu.EXPERIMENTS:
+        row = experiments[variant.name]
+        if variant.compile:  # compiled variants are CUDA-only; on the CPU they say so
+            assert "CUDA" in row["skipped"]
+        else:
+            assert row["batch_size"] == variant.batch_size and row["train_mfu"] > 0, variant.name
+    profiles = result["models"][bench_gpu.GOAL_SHAPE]["profiles"]
+    assert set(profiles) == {"padded", "dynamic"} and profiles["padded"]["wall_ms_per_step"] > 0
+    assert (tmp_path / "profile_xlm-roberta-large_dynamic.txt").read_text().strip()
+    assert result["best_train_mfu"]["variant"] and json.loads(out.read_text()) == json.loads(json.dumps(result))
+    assert "xlm-roberta-large" in bench.format_table(result) and "compile" in bench.format_table(result)
+
+
+def test_gpu_experiments_past_the_deadline_are_recorded_as_skipped():
+    result = bench_gpu.gpu(device="cpu", size="tiny", only=bench_gpu.GOAL_SHAPE, deadline_s=0)
+    rows = result["models"][bench_gpu.GOAL_SHAPE]["experiments"]
+    assert all("deadline" in row["skipped"] for row in rows.values())
+    assert "dynamic" in result["models"][bench_gpu.GOAL_SHAPE]  # the recipe rows are always measured
 
 
 def test_xnli_like_lengths_look_like_xnli_pairs():
     import numpy as np
 
-    lengths = bench.xnli_like_lengths(np.random.default_rng(0), 20_000)
-    assert 45 < lengths.mean() < 55 and lengths.max() == bench.PADDED_LENGTH and lengths.min() >= 8
+    lengths = bench_gpu.xnli_like_lengths(np.random.default_rng(0), 20_000)
+    assert 45 < lengths.mean() < 55 and lengths.max() == bench_gpu.PADDED_LENGTH and lengths.min() >= 8
 
 
 def test_alternate_flips_the_order_and_reports_medians():
@@ -100,5 +123,5 @@ def test_the_gpu_script_runs_its_tiny_check_without_a_gpu(tmp_path):
     done = subprocess.run([str(REPO / "scripts" / "gpu_bench.sh")], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads((tmp_path / "gpu_bench.json").read_text())
-    assert result["size"] == "tiny" and set(result["models"]) == set(bench.PAPER_SHAPES)
+    assert result["size"] == "tiny" and set(result["models"]) == set(bench_gpu.PAPER_SHAPES)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == result  # the JSON line comes last

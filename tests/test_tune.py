@@ -12,7 +12,6 @@ import mlflow
 import optuna
 import pytest
 
-from tests.conftest import TINY_DATA
 from tests.test_phases import FAST
 from xstilts.cli import main
 from xstilts.tune import mask_url

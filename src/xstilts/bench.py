@@ -19,7 +19,7 @@ CPU (``run(device="cpu")``): the smoke profile's tiny mBERT-family model and syn
 - ``noop_repro_seconds``: ``dvc repro`` with nothing to do.
 
 GPU (``run(device="cuda")``, ``scripts/gpu_bench.sh``): paper-size shapes with random weights; see
-:func:`gpu`. Nothing here downloads anything.
+:mod:`xstilts.bench_gpu`. Nothing here downloads anything.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ GOALS = {  # issue #6
     "train_mfu_cpu": (">=", 0.3),
     "report_seconds_ratio": ("<=", 2.3),
 }
-GPU_GOAL_MFU = 0.45  # issue #6: xlm-roberta-large shape, training
 PADDED_LENGTH = 128  # run_xnli.py: --max_seq_length 128 with padding="max_length" (its default)
 BATCH_SIZE = 32  # the target recipe's batch (params.yaml target.train, XTREME's train_xnli.sh)
 MODEL = "mbert"  # the smoke profile's tiny BERT + WordPiece stand-in
@@ -87,7 +86,9 @@ def run(device: str = "cpu", size: str = "full", repeats: int | None = None, rep
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
     if device == "cuda":
-        return gpu("cuda", size)  # on a GPU the question is the paper-size models' throughput
+        from xstilts import bench_gpu
+
+        return bench_gpu.gpu("cuda", size)  # on a GPU the question is the paper-size models' throughput
     if device != "cpu":
         raise ValueError(f"device must be cpu or cuda, got {device!r}")
     from xstilts import config
@@ -589,268 +590,6 @@ def _stub_project(repo: Path, work: Path, dvc: list[str], env: dict, tiny: bool)
     return missing
 
 
-# -- GPU: paper-size shapes with random weights -----------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Shape:
-    family: str
-    hidden: int
-    layers: int
-    heads: int
-    intermediate: int
-    vocab: int
-
-
-# The hub checkpoints' config.json values (hidden_size, num_hidden_layers, num_attention_heads,
-# intermediate_size, vocab_size); built with random weights, nothing is downloaded.
-PAPER_SHAPES = {
-    "bert-base-multilingual-cased": Shape("bert", 768, 12, 12, 3072, 119547),
-    "xlm-roberta-base": Shape("xlmr", 768, 12, 12, 3072, 250002),
-    "xlm-roberta-large": Shape("xlmr", 1024, 24, 16, 4096, 250002),
-}
-TINY_SHAPES = {name: Shape(s.family, 64, 2, 2, 128, 1000) for name, s in PAPER_SHAPES.items()}  # CPU test of the path
-
-
-@dataclasses.dataclass(frozen=True)
-class GpuSize:
-    shapes: dict
-    steps: int  # training steps per mode, each batch run twice: an untimed pass, then the timed one
-    eval_examples: int
-    matmul: int
-
-
-GPU_SIZES = {
-    "full": GpuSize(PAPER_SHAPES, steps=40, eval_examples=4096, matmul=8192),
-    "tiny": GpuSize(TINY_SHAPES, steps=2, eval_examples=64, matmul=128),
-}
-
-
-def gpu(device: str = "cuda", size: str = "full", seed: int = 0, compile: bool = False, out: Path | None = None,
-        only: str | None = None) -> dict:
-    """Training tokens/s, bf16 MFU, eval examples/s and peak memory of the paper-size shapes.
-
-    Each shape is our production model (HF encoder with SDPA attention + xstilts' classification head),
-    trained like ``train.fit`` on a GPU (bf16 autocast, fused AdamW, grad-norm clipping at 1.0, batch 32) on
-    synthetic batches in two modes: ``padded`` (every pair 128 tokens, file order) and ``dynamic``
-    (length-grouped batches padded to their longest pair). Lengths are drawn to look like XNLI pairs
-    (:func:`xnli_like_lengths`). MFU = model FLOPs of the real (non-pad) tokens per second ÷ the card's
-    measured bf16 matmul rate. ``size="tiny"`` runs the same code on CPU-sized shapes (a test of the path).
-    With ``out``, the result so far is written there after every shape (a run cut short keeps its numbers);
-    ``only`` names one shape (e.g. ``xlm-roberta-large`` with ``compile``, whose compilation takes minutes).
-    """
-    import numpy as np
-    import torch
-
-    run_size = GPU_SIZES[size]
-    rng = np.random.default_rng(seed)
-    on_cuda = device == "cuda"
-    peak = matmul_rate(run_size.matmul, run_size.matmul, run_size.matmul, torch.bfloat16, device)
-    n_train = run_size.steps * BATCH_SIZE
-    train_lengths, eval_lengths = xnli_like_lengths(rng, n_train), xnli_like_lengths(rng, run_size.eval_examples)
-    result = {
-        "device": device, "size": size, "date": _now(), "machine": machine(),
-        "card": torch.cuda.get_device_name() if on_cuda else platform.processor() or "cpu",
-        "command": "scripts/gpu_bench.sh" if size == "full" else f"bench.gpu(device={device!r}, size={size!r})",
-        "bf16_matmul_flops": peak, "batch_size": BATCH_SIZE, "max_length": PADDED_LENGTH, "compile": compile,
-        "lengths": {"mean": float(np.mean(train_lengths)), "p50": float(np.median(train_lengths)),
-                    "p95": float(np.percentile(train_lengths, 95)), "max": int(np.max(train_lengths))},
-        "models": {},
-    }
-    for name, shape in run_size.shapes.items():
-        if only and name != only:
-            continue
-        torch.manual_seed(seed)
-        model = paper_model(shape, device)
-        if compile:
-            model = torch.compile(model, dynamic=True)
-        entry = {"params": sum(p.numel() for p in model.parameters()),
-                 "non_embedding_params": _body_params(model), "attention": _attention_impl(model)}
-        for mode in ("padded", "dynamic"):
-            train_batches = make_batches(train_lengths, shape, mode, device, rng, train=True)
-            eval_batches = make_batches(eval_lengths, shape, mode, device, rng, train=False)
-            entry[mode] = {**train_throughput(model, train_batches, peak, device),
-                           **eval_throughput(model, eval_batches, device)}
-        result["models"][name] = entry
-        del model
-        if on_cuda:
-            torch.cuda.empty_cache()
-        large = result["models"].get("xlm-roberta-large", {}).get("dynamic", {})
-        result["goals"] = {"train_mfu xlm-roberta-large (dynamic)": f">= {GPU_GOAL_MFU}"}
-        result["goals_met"] = {"train_mfu xlm-roberta-large (dynamic)": large.get("train_mfu", 0) >= GPU_GOAL_MFU}
-        if out:
-            _write_json(out, result)
-    return result
-
-
-def paper_model(shape: Shape, device: str):
-    """Random-weight encoder of ``shape`` + xstilts' NLI head, built directly on ``device``."""
-    import torch
-    from transformers import BertConfig, BertModel, XLMRobertaConfig, XLMRobertaModel
-
-    from xstilts import heads, models
-
-    common = dict(vocab_size=shape.vocab, hidden_size=shape.hidden, num_hidden_layers=shape.layers,
-                  num_attention_heads=shape.heads, intermediate_size=shape.intermediate)
-    if shape.family == "bert":
-        config, cls = BertConfig(max_position_embeddings=512, type_vocab_size=2, pad_token_id=0, **common), BertModel
-    else:  # XLM-R: positions offset by padding_idx + 1 (hence 514), pad id 1
-        config = XLMRobertaConfig(max_position_embeddings=514, type_vocab_size=1, pad_token_id=1, **common)
-        cls = XLMRobertaModel
-    config._attn_implementation = "sdpa"  # fused attention kernels (PyTorch scaled_dot_product_attention)
-    with torch.device(device):
-        encoder = cls(config, add_pooling_layer=False)
-        head = heads.build_head("classification", shape.hidden, num_labels=3, dropout=0.1)
-    return models.encoder_with_head(encoder, head)
-
-
-def xnli_like_lengths(rng, n: int):
-    """Token lengths of sentence pairs like XNLI's: log-normal with mean 50 and sigma 0.45 (median ~45,
-    about 1% reach the 128-token cap), clipped to [8, 128]. A stand-in: the real distribution was not
-    measured here (no hub access on the GPU machine)."""
-    import numpy as np
-
-    sigma = 0.45
-    lengths = rng.lognormal(np.log(50) - sigma**2 / 2, sigma, n)
-    return np.clip(np.round(lengths), 8, PADDED_LENGTH).astype(int)
-
-
-def make_batches(lengths, shape: Shape, mode: str, device: str, rng, train: bool) -> list[dict]:
-    """Batches of random token ids on ``device``: ``padded`` = file order, 128 tokens; ``dynamic`` =
-    HF's LengthGroupedSampler order (training) or sorted by length (evaluation, as evaluate.predict),
-    each padded to its longest pair."""
-    import numpy as np
-    import torch
-
-    batch_size = BATCH_SIZE if train else 128  # phases.EVAL_BATCH_SIZE, without importing the phases
-    order = np.arange(len(lengths))
-    if mode == "dynamic" and train:
-        from transformers.trainer_pt_utils import LengthGroupedSampler
-
-        generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
-        order = np.array(list(LengthGroupedSampler(batch_size, lengths=lengths.tolist(), generator=generator)))
-    elif mode == "dynamic":
-        order = np.argsort(lengths, kind="stable")
-    pad = 0 if shape.family == "bert" else 1
-    batches = []
-    for start in range(0, len(order), batch_size):
-        chosen = lengths[order[start : start + batch_size]]
-        width = PADDED_LENGTH if mode == "padded" else int(chosen.max())
-        mask = torch.arange(width)[None, :] < torch.as_tensor(chosen)[:, None]
-        ids = torch.randint(5, shape.vocab, (len(chosen), width)).masked_fill(~mask, pad)
-        labels = torch.as_tensor(rng.integers(3, size=len(chosen)))
-        batches.append({"input_ids": ids.to(device), "attention_mask": mask.long().to(device), "labels": labels.to(device)})
-    return batches
-
-
-def train_throughput(model, batches: list[dict], peak: float, device: str) -> dict:
-    """fit's GPU step by hand: bf16 autocast, backward, clip at 1.0, fused AdamW (Trainer's default)."""
-    import torch
-
-    on_cuda = device == "cuda"
-    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5, fused=on_cuda)
-    model.train()
-
-    def step(batch):
-        with torch.autocast(device_type=device, dtype=torch.bfloat16):
-            loss = model(**batch)["loss"]
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-
-    # Untimed pass over every batch first. With dynamic padding each new length is a new shape, and the
-    # first use of a shape pays one-off costs (CUDA's lazy kernel loading, cuBLAS heuristics, allocator
-    # growth); a real run repeats the same ~100 lengths for thousands of steps, so the steady state is what
-    # counts. (Timing after only a few warm-up batches made dynamic padding look 2-5x slower than padding.)
-    for batch in batches:
-        step(batch)
-    timed = batches
-    sync()
-    if on_cuda:
-        torch.cuda.reset_peak_memory_stats()
-    start = time.perf_counter()
-    for batch in timed:
-        step(batch)
-    sync()
-    seconds = time.perf_counter() - start
-    memory = torch.cuda.max_memory_allocated() / 2**30 if on_cuda else None
-
-    # the per-step cost that does not shrink with fewer tokens: clipping + the AdamW update of every
-    # parameter (the 250k-row embedding matrices included), timed alone on the last gradients
-    with torch.autocast(device_type=device, dtype=torch.bfloat16):
-        model(**timed[-1])["loss"].backward()
-    sync()
-    start = time.perf_counter()
-    for _ in range(3):
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-    sync()
-    optimizer_ms = (time.perf_counter() - start) / 3 * 1000
-    optimizer.zero_grad(set_to_none=True)
-    del optimizer
-
-    lengths = [int(n) for b in timed for n in b["attention_mask"].sum(1).tolist()]
-    processed = sum(b["input_ids"].numel() for b in timed)
-    flops = _flops(model, lengths)
-    padded_flops = _flops(model, [b["input_ids"].size(1) for b in timed for _ in range(len(b["input_ids"]))])
-    return {
-        "train_step_ms": seconds / len(timed) * 1000, "optimizer_ms": optimizer_ms,
-        "train_tokens_per_step": sum(lengths) / len(timed), "train_processed_tokens_per_step": processed / len(timed),
-        "train_tokens_per_s": sum(lengths) / seconds, "train_examples_per_s": len(lengths) / seconds,
-        "train_mfu": flops / seconds / peak, "train_mfu_counting_padding": padded_flops / seconds / peak,
-        "train_peak_memory_gib": memory,
-    }
-
-
-def eval_throughput(model, batches: list[dict], device: str) -> dict:
-    """evaluate.predict's loop (inference_mode, argmax per batch) under bf16 autocast, and, as predict runs
-    today, in fp32 without autocast (``eval_examples_per_s_fp32``)."""
-    import torch
-
-    on_cuda = device == "cuda"
-    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
-
-    def timed(autocast: bool) -> float:
-        with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=autocast):
-            for batch in batches:  # untimed pass: every shape once (see train_throughput)
-                model(**batch)["logits"].argmax(-1)
-            sync()
-            start = time.perf_counter()
-            for batch in batches:
-                model(**batch)["logits"].argmax(-1).tolist()  # the host copy ends each batch, as in predict
-            sync()
-            return time.perf_counter() - start
-
-    model.eval()
-    fp32 = timed(autocast=False)
-    if on_cuda:
-        torch.cuda.reset_peak_memory_stats()
-    seconds = timed(autocast=True)
-    model.train()
-    examples = sum(len(b["input_ids"]) for b in batches)
-    tokens = sum(int(b["attention_mask"].sum()) for b in batches)
-    return {"eval_examples_per_s": examples / seconds, "eval_tokens_per_s": tokens / seconds,
-            "eval_examples_per_s_fp32": examples / fp32,
-            "eval_peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if on_cuda else None}
-
-
-def _body_params(model) -> int:
-    return sum(p.numel() for name, p in model.encoder.named_parameters() if not name.startswith("embeddings."))
-
-
-def _flops(model, lengths: list[int]) -> float:
-    config = model.encoder.config
-    head = sum(p.numel() for p in model.head.parameters())
-    attention = 12 * config.num_hidden_layers * config.hidden_size * sum(n * n for n in lengths)
-    return 6 * _body_params(model) * sum(lengths) + attention + 6 * head * len(lengths)
-
-
-def _attention_impl(model) -> str:
-    return str(getattr(model.encoder.config, "_attn_implementation", "?"))
-
-
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
@@ -932,7 +671,9 @@ def _now() -> str:
 def format_table(result: dict) -> str:
     """The result as a plain-text table (CPU comparisons, or the GPU shapes)."""
     if "models" in result:
-        return _gpu_table(result)
+        from xstilts import bench_gpu
+
+        return bench_gpu.format_table(result)
     mark = {True: "yes", False: "NO", None: "n/a"}
     met = result.get("goals_met", {})
     ev, tr = result["eval_examples_per_s"], result["train_examples_per_s"]
@@ -970,25 +711,6 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _gpu_table(result: dict) -> str:
-    rows = [("shape", "mode", "train tok/s", "step ms", "optim ms", "MFU", "MFU w/ pad", "eval ex/s", "fp32 ex/s",
-             "peak GiB")]
-    for name, entry in result["models"].items():
-        for mode in ("padded", "dynamic"):
-            e = entry[mode]
-            memory = max((v for v in (e["train_peak_memory_gib"], e["eval_peak_memory_gib"]) if v is not None), default=None)
-            rows.append((name, mode, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}",
-                         f"{e['optimizer_ms']:.1f}", f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}",
-                         f"{e['eval_examples_per_s']:.0f}", f"{e['eval_examples_per_s_fp32']:.0f}", _fmt(memory, ".1f")))
-    lengths = result["lengths"]
-    return "\n".join([
-        f"xstilts GPU bench ({result['size']}) {result['date']} on {result['card']}, torch {result['machine']['torch']}",
-        f"bf16 matmul {result['bf16_matmul_flops'] / 1e12:.1f} TFLOP/s; batch {result['batch_size']}; lengths mean "
-        f"{lengths['mean']:.1f}, p95 {lengths['p95']:.0f}, max {lengths['max']} (padded mode: {result['max_length']})",
-        "", *_columns(rows), "", f"goals: {result['goals']} met: {result['goals_met']}",
-    ])
-
-
 def _columns(rows: list[tuple]) -> list[str]:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
@@ -1007,13 +729,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--shapes", action="store_true",
                         help="the paper-shape bench of `--device cuda` on this device (e.g. --size tiny on a CPU)")
-    parser.add_argument("--compile", action="store_true", help="paper shapes: torch.compile the model (dynamic shapes)")
-    parser.add_argument("--only", choices=list(PAPER_SHAPES), help="paper shapes: measure this one only")
+    parser.add_argument("--only", help="paper shapes: measure this one only (e.g. xlm-roberta-large)")
+    parser.add_argument("--deadline", type=float, help="paper shapes: start no experiment after this many seconds")
+    parser.add_argument("--no-experiments", action="store_true", help="paper shapes: the recipe rows only")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object, last line")
     parser.add_argument("--out", type=Path, help="also write the JSON there")
     args = parser.parse_args(argv)
     if args.device == "cuda" or args.shapes:
-        result = gpu(args.device, args.size, compile=args.compile, out=args.out, only=args.only)
+        from xstilts import bench_gpu
+
+        result = bench_gpu.gpu(args.device, args.size, out=args.out, only=args.only, deadline_s=args.deadline,
+                               experiments=not args.no_experiments)
     else:
         result = run(args.device, args.size, args.repeats)
     print(format_table(result), flush=True)

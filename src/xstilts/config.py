@@ -102,6 +102,13 @@ class ReportSpec:
 
 
 @dataclass(frozen=True)
+class ComputeSpec:
+    """How training runs on a GPU (no effect on a CPU)."""
+
+    torch_compile: bool
+
+
+@dataclass(frozen=True)
 class Grid:
     models: tuple[str, ...]
     tasks: tuple[str, ...]
@@ -157,6 +164,7 @@ class Config:
     target: TargetSpec
     data: DataSpec
     report: ReportSpec
+    compute: ComputeSpec
 
     def to_dict(self) -> dict[str, Any]:
         """Plain (YAML/JSON-serialisable) form of the resolved configuration."""

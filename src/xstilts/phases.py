@@ -136,7 +136,8 @@ def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=Non
         {**_train_params(recipe), **{f"head_{k}": v for k, v in spec.head.items()}, "labels": len(vocab),
          "train_examples": len(train_split)}  # fmt: skip
     )
-    monitor = _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report)
+    monitor = _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report,
+                     compile=cfg.compute.torch_compile)
     return monitor, net, tokenizer, vocab
 
 
@@ -168,7 +169,8 @@ def target(cfg, model: str, task_name: str, seed: int) -> tuple[dict, object, ob
         english_dev = None
         if cfg.target.selection == "best-en-dev":  # XTREME practice: select on English XNLI dev
             english_dev = load_prepared("xnli_dev").filter(lambda lang: lang == "en", input_columns="language")
-        monitor = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, seed, work, english_dev)
+        monitor = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, seed, work, english_dev,
+                         compile=cfg.compute.torch_compile)
         metrics = monitor.final()
         tracking.log_metrics({f"dev_{k}": v for k, v in metrics.items()})
         with replacing_dir(model_dir("target", model, task_name, seed)) as tmp:
@@ -253,17 +255,12 @@ class DevMonitor:
             model.load_state_dict(self.best_state)
 
 
-def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, english_dev=None, report=None):
+def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, english_dev=None, report=None,
+           compile=False):
     from xstilts import evaluate as evaluation
     from xstilts import train
 
-    features = train_split.map(
-        task.encode,
-        batched=True,
-        fn_kwargs={"tokenizer": tokenizer, "max_length": recipe.max_length, "vocab": vocab},
-        remove_columns=train_split.column_names,
-        desc=f"encoding {task.name} train",
-    )
+    features = task.encode_dataset(train_split, tokenizer, recipe.max_length, vocab, desc=f"encoding {task.name} train")
 
     def dev_metrics(model) -> dict:
         scores, _ = evaluation.evaluate_split(
@@ -283,6 +280,7 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
         seed=seed,
         work_dir=work,
         callbacks=[train.EpochHook(monitor)],
+        compile=compile,
     )
     monitor.restore(net)
     return monitor

@@ -14,7 +14,7 @@ import json
 import math
 from pathlib import Path
 
-from xstilts.bench import PAPER_SHAPES, Shape
+from xstilts.bench_gpu import PAPER_SHAPES, Shape
 
 # REFERENCES.md, "Datasets": MNLI train / dev matched, STS-B train / dev, UD English-EWT r2.13 train / dev
 # sentences, XNLI dev / test pairs per language.
@@ -55,7 +55,7 @@ def model_shape(cfg, model: str) -> Shape:
         t = spec.tiny
         return Shape(t.family, t.hidden_size, t.num_layers, t.num_heads, t.intermediate_size, t.vocab_size)
     if spec.hub_id not in PAPER_SHAPES:
-        raise ValueError(f"models.{model}.hub_id: no shape known for {spec.hub_id!r}; add it to bench.PAPER_SHAPES")
+        raise ValueError(f"models.{model}.hub_id: no shape known for {spec.hub_id!r}; add it to bench_gpu.PAPER_SHAPES")
     return PAPER_SHAPES[spec.hub_id]
 
 

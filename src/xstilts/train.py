@@ -33,11 +33,13 @@ class PadCollator:
 
     ``pad_values`` maps feature name -> padding value (e.g. ``input_ids`` -> the tokenizer's pad id,
     word-level labels -> -100); features not listed are padded with 0. Scalars become 1-d tensors.
+    ``pad_to_multiple_of`` rounds the width up (fewer distinct shapes for tensor cores and torch.compile).
     The ``length`` column exists only for length-grouped sampling and is dropped here.
     """
 
-    def __init__(self, pad_values: Mapping[str, int]):
+    def __init__(self, pad_values: Mapping[str, int], pad_to_multiple_of: int = 1):
         self.pad_values = dict(pad_values)
+        self.multiple = pad_to_multiple_of
 
     def __call__(self, features: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
         batch = {}
@@ -46,7 +48,7 @@ class PadCollator:
                 continue
             values = [f[key] for f in features]
             if isinstance(values[0], (list, tuple)):
-                width = max(len(v) for v in values)
+                width = -(-max(len(v) for v in values) // self.multiple) * self.multiple
                 pad = self.pad_values.get(key, 0)
                 values = [list(v) + [pad] * (width - len(v)) for v in values]
             batch[key] = torch.tensor(values)
@@ -84,15 +86,37 @@ def fit(
     seed: int,
     work_dir: Path,
     callbacks: Sequence[TrainerCallback] = (),
+    compile: bool = False,
 ) -> dict[str, float]:
     """Train ``model`` on ``train_dataset`` with the recipe ``spec`` (a config.TrainSpec).
 
     Checkpoints go to ``work_dir``; if a checkpoint is there (an interrupted earlier run with the same
-    work_dir), training resumes from it. Returns the Trainer's summary metrics (train_loss, runtime, ...).
+    work_dir), training resumes from it. ``compile`` (params.yaml ``compute.torch_compile``) has the
+    Trainer ``torch.compile`` the model on a GPU. Returns the Trainer's summary metrics.
     """
     work_dir = Path(work_dir)
     on_gpu = device() == "cuda"
-    args = TrainingArguments(
+    args = training_arguments(spec, seed=seed, work_dir=work_dir, on_gpu=on_gpu, compile=compile)
+    if on_gpu and isinstance(collator, PadCollator):
+        # tensor cores like widths in multiples of 8; compiled models also recompile less with few shapes
+        collator = PadCollator(collator.pad_values, pad_to_multiple_of=32 if compile else 8)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        data_collator=collator,
+        callbacks=[LossToMlflow(), *callbacks],
+    )
+    checkpoint = get_last_checkpoint(str(work_dir)) if work_dir.is_dir() else None
+    if checkpoint:
+        log.info("resuming from %s", checkpoint)
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    return dict(result.metrics)
+
+
+def training_arguments(spec, *, seed: int, work_dir: Path, on_gpu: bool, compile: bool = False) -> TrainingArguments:
+    """The Trainer's arguments for the recipe ``spec``; bf16 autocast, loader workers and compilation on a GPU only."""
+    return TrainingArguments(
         output_dir=str(work_dir),
         learning_rate=spec.lr,
         num_train_epochs=spec.epochs,
@@ -115,21 +139,10 @@ def fit(
         remove_unused_columns=False,
         dataloader_num_workers=2 if on_gpu else 0,
         bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        torch_compile=on_gpu and compile,
         use_cpu=not on_gpu,
         disable_tqdm=False,
     )
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_dataset,
-        data_collator=collator,
-        callbacks=[LossToMlflow(), *callbacks],
-    )
-    checkpoint = get_last_checkpoint(str(work_dir)) if work_dir.is_dir() else None
-    if checkpoint:
-        log.info("resuming from %s", checkpoint)
-    result = trainer.train(resume_from_checkpoint=checkpoint)
-    return dict(result.metrics)
 
 
 def seed_everything(seed: int) -> None:

@@ -43,6 +43,25 @@ class Task:
         """A `datasets.map(batched=True)` function: examples -> model features (incl. ``length``)."""
         raise NotImplementedError
 
+    def encode_dataset(self, dataset, tokenizer, max_length: int, vocab: list[str], desc: str | None = None):
+        """``dataset`` -> features, through ``datasets.map`` and its on-disk cache.
+
+        The cache key is what the features depend on: the split, this task's code, the tokenizer's content,
+        ``max_length`` and the label vocabulary. datasets' own key hashes the tokenizer object, which
+        carries the directory it was loaded from, so every (model, task, seed) cell, whose tokenizer
+        comes from its own encoder directory, tokenized MNLI and XNLI again.
+        """
+        from xstilts.tasks._encoding import fingerprint
+
+        return dataset.map(
+            self.encode,
+            batched=True,
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "vocab": vocab},
+            remove_columns=dataset.column_names,
+            new_fingerprint=fingerprint(dataset, self, tokenizer, max_length, vocab),
+            desc=desc or f"encoding {self.name}",
+        )
+
     def pad_values(self, tokenizer) -> dict[str, int]:
         """Padding value of each list-valued feature (default 0)."""
         return {"input_ids": tokenizer.pad_token_id}

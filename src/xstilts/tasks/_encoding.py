@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 
 
@@ -43,3 +46,20 @@ def word_labels(values: list[list], mask: list[list[int]], lookup=None) -> list[
 
 def to_numpy(tensor) -> np.ndarray:
     return tensor.detach().float().cpu().numpy() if tensor.is_floating_point() else tensor.detach().cpu().numpy()
+
+
+def fingerprint(dataset, task, tokenizer, max_length: int, vocab) -> str | None:
+    """A ``datasets`` fingerprint for ``task.encode`` over ``dataset``, independent of where the tokenizer
+    was loaded from; None (datasets' own fingerprint) for a tokenizer without a Rust backend."""
+    from datasets.fingerprint import Hasher
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    state = json.loads(backend.to_str())
+    for transient in ("truncation", "padding"):  # set by the calls themselves, not part of the vocabulary
+        state.pop(transient, None)
+    content = json.dumps(state, sort_keys=True) + json.dumps(tokenizer.special_tokens_map, sort_keys=True)
+    key = [dataset._fingerprint, Hasher.hash(task.encode), hashlib.sha256(content.encode()).hexdigest(),
+           max_length, list(vocab) if vocab is not None else None]
+    return Hasher.hash(key)
