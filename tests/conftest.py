@@ -30,6 +30,43 @@ TINY_DATA = [
 ]
 
 
+# Reduced scale of the phases: the tiny data above and one or two short epochs per phase.
+FAST = TINY_DATA + [
+    "pretrained.mlm.epochs=1",
+    "tasks.ud-parse.train.epochs=2",
+    "tasks.sts-b.train.epochs=2",
+    "tasks.ud-pos.train.epochs=2",
+    "target.train.epochs=1",
+]
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory):
+    """prepare + pretrained (mbert) once per test session, at FAST scale; tests work on copies (``cell``)."""
+    from xstilts.cli import main
+
+    root = tmp_path_factory.mktemp("project")
+    shutil.copy(REPO / "params.yaml", root / "params.yaml")
+    overrides = [a for item in FAST for a in ("-S", item)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
+        assert main(["prepare", *overrides]) == 0
+        assert main(["pretrained", "--model", "mbert", "--no-upstream", *overrides]) == 0
+    return root
+
+
+@pytest.fixture
+def cell(project, tmp_path, monkeypatch):
+    """A copy of ``project`` (params, data, models, results) with its own MLflow store; cwd moves there."""
+    for name in ("params.yaml", "data", "models", "results"):
+        source = project / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path
+
+
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     """A scratch project directory (params.yaml copied in) with its own MLflow store; cwd moves there."""

@@ -4,8 +4,6 @@ on the machine and on whatever else runs there)."""
 import json
 import shutil
 
-import pytest
-
 from tests.conftest import REPO
 from xstilts import bench, bench_gpu
 

@@ -1,7 +1,6 @@
 """The phases end to end at reduced scale, through the real CLI, in a scratch project directory."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,17 +10,9 @@ import mlflow
 import pandas as pd
 import pytest
 
-from tests.conftest import TINY_DATA
+from tests.conftest import FAST
 from xstilts.cli import main
 
-# Reduced scale: the tiny data of the smoke generator and one short epoch per phase.
-FAST = TINY_DATA + [
-    "pretrained.mlm.epochs=1",
-    "tasks.ud-parse.train.epochs=2",
-    "tasks.sts-b.train.epochs=2",
-    "tasks.ud-pos.train.epochs=2",
-    "target.train.epochs=1",
-]
 LANGS = ["en", "ar", "bg", "de", "el", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"]
 
 
@@ -38,36 +29,6 @@ def runs(phase=None):
 
 def read(path):
     return json.loads(path.read_text())
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """prepare + pretrained (mbert) once for the module; tests build on it in their own copies."""
-    root = tmp_path_factory.mktemp("project")
-    old = os.getcwd()
-    os.chdir(root)
-    from tests.conftest import REPO
-
-    (root / "params.yaml").write_text((REPO / "params.yaml").read_text())
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    try:
-        xstilts("prepare")
-        xstilts("pretrained", "--model", "mbert", "--no-upstream")
-    finally:
-        os.chdir(old)
-    return root
-
-
-@pytest.fixture
-def cell(project, tmp_path, monkeypatch):
-    import shutil
-
-    for name in ("params.yaml", "data", "models", "results"):
-        source = project / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path
 
 
 def test_pretrained_model_is_saved_and_tracked(project):
@@ -183,7 +144,7 @@ def test_a_killed_phase_resumes_from_its_checkpoint(cell):
 
     resumed = subprocess.run(args + slow, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"resuming from {work / checkpoint}" in resumed.stderr or f"resuming from work" in resumed.stderr
+    assert f"resuming from {work / checkpoint}" in resumed.stderr or "resuming from work" in resumed.stderr
     statuses = sorted(r.info.status for r in runs("intermediate"))
     assert statuses == ["FINISHED", "KILLED"]
     assert (cell / "models" / "intermediate" / "mbert" / "sts-b" / "seed1" / "encoder").exists()

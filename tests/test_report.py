@@ -105,6 +105,14 @@ def _log_evaluate(client, experiment, cfg, model, task, seed, out: Path, artifac
     return run_id
 
 
+def _relog_evaluate(root, model, task, seed, **changes):
+    """Log the cell's evaluate run again, with ``changes`` (see _log_evaluate); evaluate.json points to it."""
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name("xstilts-smoke").experiment_id
+    out = root / "results" / model / task / f"seed{seed}"
+    return _log_evaluate(client, experiment, config.load("params.yaml", SMALL), model, task, seed, out, **changes)
+
+
 def _log_cell(client, experiment, cfg, model, task, seed, root):
     out = root / "results" / model / task / f"seed{seed}"
     curve = [(step, 1.5 / (1 + step) + 0.01 * seed) for step in range(0, 50, 10)]
@@ -246,11 +254,7 @@ def test_an_intermediate_run_that_is_not_finished(store):
 
 
 def test_a_missing_language_metric(store):
-    cfg = config.load("params.yaml", SMALL)
-    client = mlflow.MlflowClient()
-    experiment = client.get_experiment_by_name("xstilts-smoke").experiment_id
-    out = store / "results" / "mbert" / "none" / "seed2"
-    run_id = _log_evaluate(client, experiment, cfg, "mbert", "none", 2, out, drop_metric="xnli_test_acc_sw")
+    run_id = _relog_evaluate(store, "mbert", "none", 2, drop_metric="xnli_test_acc_sw")
     with pytest.raises(XstiltsError) as err:
         _report()
     assert str(err.value) == (
@@ -294,11 +298,7 @@ def test_a_run_recorded_for_another_cell(store):
 
 
 def test_a_run_without_its_predictions_artifact(store):
-    cfg = config.load("params.yaml", SMALL)
-    client = mlflow.MlflowClient()
-    experiment = client.get_experiment_by_name("xstilts-smoke").experiment_id
-    out = store / "results" / "mbert" / "ud-parse" / "seed2"
-    run_id = _log_evaluate(client, experiment, cfg, "mbert", "ud-parse", 2, out, artifact=False)
+    run_id = _relog_evaluate(store, "mbert", "ud-parse", 2, artifact=False)
     with pytest.raises(XstiltsError) as err:
         _report()
     assert str(err.value) == (
@@ -308,12 +308,8 @@ def test_a_run_without_its_predictions_artifact(store):
 
 
 def test_predictions_that_miss_test_pairs(store):
-    cfg = config.load("params.yaml", SMALL)
-    client = mlflow.MlflowClient()
-    experiment = client.get_experiment_by_name("xstilts-smoke").experiment_id
-    out = store / "results" / "mbert" / "sts-b" / "seed1"
     drop = lambda f: ~((f.split == "test") & (f.language == "sw") & (f.pair_id < 5))  # noqa: E731
-    run_id = _log_evaluate(client, experiment, cfg, "mbert", "sts-b", 1, out, keep=drop)
+    run_id = _relog_evaluate(store, "mbert", "sts-b", 1, keep=drop)
     with pytest.raises(XstiltsError) as err:
         _report()
     assert str(err.value) == (

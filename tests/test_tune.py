@@ -12,7 +12,7 @@ import mlflow
 import optuna
 import pytest
 
-from tests.test_phases import FAST
+from tests.conftest import FAST
 from xstilts.cli import main
 from xstilts.tune import mask_url
 
@@ -21,35 +21,6 @@ TUNE = FAST + ["tune.train_subsample=20", "tasks.sts-b.train.epochs=2"]
 
 def tune(*args, overrides=TUNE):
     return main(["tune", *args, *[a for item in overrides for a in ("-S", item)]])
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """Prepared tiny data and a pretrained tiny mbert, shared by the tests (each works on a copy)."""
-    root = tmp_path_factory.mktemp("tune-project")
-    from tests.conftest import REPO
-
-    old = os.getcwd()
-    os.chdir(root)
-    (root / "params.yaml").write_text((REPO / "params.yaml").read_text())
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    try:
-        args = [a for item in FAST for a in ("-S", item)]
-        assert main(["prepare", *args]) == 0
-        assert main(["pretrained", "--model", "mbert", "--no-upstream", *args]) == 0
-    finally:
-        os.chdir(old)
-    return root
-
-
-@pytest.fixture
-def cell(project, tmp_path, monkeypatch):
-    for name in ("params.yaml", "data", "models"):
-        source = project / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path
 
 
 def _runs():

@@ -7,9 +7,10 @@ batched searches, the per-example predictions once per evaluate run from its ``p
 artifact. Any gap is a loud :class:`XstiltsError` naming what is missing and the command that produces it:
 the report never shows an empty or silently partial table.
 
-Outputs in ``out_dir``: ``xnli_syntactic_vs_semantic.md`` (the analysis), ``xnli_results.csv`` (one row per
-evaluate run x split x language), ``metrics.json`` (for ``dvc metrics show``) and ``figures/*.png``; all of
-them are then logged as the artifacts of one MLflow run of phase ``report``.
+Outputs in ``out_dir``: ``xnli_syntactic_vs_semantic.md`` (the analysis, :mod:`xstilts.report_markdown`),
+``xnli_results.csv`` (one row per evaluate run x split x language), ``metrics.json`` (for ``dvc metrics
+show``) and ``figures/*.png`` (:mod:`xstilts.report_figures`); all of them are then logged as the artifacts
+of one MLflow run of phase ``report``.
 """
 
 from __future__ import annotations
@@ -34,29 +35,7 @@ CSV_COLUMNS = ["model", "task", "family", "seed", "split", "language", "accuracy
 SPLITS = ("dev", "test")
 PHASES = ("intermediate", "target", "evaluate")
 FAMILY_ORDER = {"baseline": 0, "syntactic": 1, "semantic": 2}
-OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442", "#000000"]
-METRIC_LABELS = {"las": "LAS", "uas": "UAS", "spearman": "Spearman", "pearson": "Pearson", "acc": "accuracy"}
-NOT_COMPARABLE = "not comparable: smoke profile (synthetic data, tiny models)"
-ALPHA = 0.05
-
-_T5 = "XTREME leaderboard, as reproduced in the google-research/multilingual-t5 README"
-# Published zero-shot XNLI test accuracy, 15-language average (REFERENCES.md): (system, avg, our model,
-# our condition to show beside it ("best": the best condition of that model), source).
-REFERENCES = [
-    ("mBERT (bert-base-multilingual-cased)", 65.4, "mbert", "none",
-     f"XTREME (Hu et al. 2020, arXiv 2003.11080); {_T5}"),
-    ("XLM-R base", 76.2, "xlmr", "none",
-     "XLM-R paper (Conneau et al. 2020, arXiv 1911.02116), as listed in the microsoft/mdeberta-v3-base model card"),
-    ("XLM-R large", 79.2, "xlmr-large", "none", _T5),
-    ("X-STILTs (XLM-R large, best intermediate task per target)", 80.4, "xlmr-large", "best",
-     f"Phang et al. 2020 (arXiv 2005.13013); {_T5}"),
-]
-SELECTION_WORDS = {
-    "final": "the last checkpoint after the fixed training budget (no checkpoint selection)",
-    "best-en-dev": "the checkpoint with the best English XNLI dev accuracy (XTREME practice; Keung et al. 2020, "
-    "arXiv 2004.15001, show that it makes zero-shot results unstable)",
-}
-
+ALPHA = 0.05  # significance level of the per-language tests
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
@@ -117,6 +96,8 @@ def run(
     ``curve_seeds`` seeds of each cell (one metric-history request per curve). Returns ``{"run_id",
     "profile", "selection", "evaluate_runs", "files", "models"}``, ``models`` as in ``metrics.json``.
     """
+    from xstilts import report_figures, report_markdown  # they build on this module's Analysis
+
     results_dir, out_dir = Path(results_dir), Path(out_dir)
     conditions = _conditions(cfg)
     cells = [Cell(m, t, s) for m in cfg.grid.models for t in conditions for s in cfg.grid.seeds]
@@ -135,9 +116,10 @@ def run(
     metrics = _metrics(cfg, analyses, len(cells))
     write_json(out_dir / METRICS, metrics)
     with replacing_dir(out_dir / FIGURES) as tmp:  # no stale figures of models no longer in the grid
-        names = [p.name for p in _figures(analyses, records, curve_seeds, tmp)]
+        names = [p.name for p in report_figures.draw(analyses, records, curve_seeds, tmp)]
     figures = [out_dir / FIGURES / name for name in names]
-    _write_text(out_dir / MARKDOWN, _markdown(cfg, analyses, len(cells), n_boot, boot_seed, names))
+    text = report_markdown.render(cfg, analyses, len(cells), n_boot, boot_seed, [f"{FIGURES}/{name}" for name in names])
+    _write_text(out_dir / MARKDOWN, text)
 
     files = [out_dir / MARKDOWN, out_dir / CSV, out_dir / METRICS, *figures]
     params = {"n_boot": n_boot, "boot_seed": boot_seed, "evaluate_runs": len(cells), "selection": cfg.target.selection}
@@ -367,256 +349,6 @@ def _metrics(cfg, analyses: dict[str, Analysis], n_runs: int) -> dict:
             "delta_vs_none": {t: round(float(e.estimate[-1]), 6) for t, e in a.vs_none.items()},
         }
     return {"profile": cfg.profile, "selection": cfg.target.selection, "evaluate_runs": n_runs, "models": models}
-
-
-# -- markdown ------------------------------------------------------------------------------------------
-
-
-def _markdown(cfg, analyses: dict[str, Analysis], n_runs, n_boot, boot_seed, figures: list[str]) -> str:
-    first = next(iter(analyses.values()))
-    label = {t: f"{t} ({first.family[t]})" for t in first.conditions}
-    n = len(cfg.languages)
-    lines = ["# Zero-shot XNLI after syntactic vs semantic English intermediate-task training", ""]
-    if cfg.profile == "smoke":
-        lines += ["> **Smoke profile**: synthetic data and tiny models. These numbers exercise the pipeline; "
-                  "they are not findings.", ""]
-    lines += [
-        f"Profile `{cfg.profile}`; {n_runs} evaluate runs, all FINISHED (models {', '.join(cfg.grid.models)}; "
-        f"conditions {', '.join(label.values())}; seeds {', '.join(map(str, cfg.grid.seeds))}).",
-        f"Checkpoint selection in force (tag `xstilts.selection`): `{cfg.target.selection}`: "
-        f"{SELECTION_WORDS.get(cfg.target.selection, cfg.target.selection)}.",
-        f"Statistics: paired bootstrap over XNLI test pairs (the pair ids are resampled once for all {n} languages, "
-        f"whose test sets are translations of one another) combined with resampling the seeds within each condition; "
-        f"{n_boot} replicates, RNG seed {boot_seed}; 95% percentile intervals; two-sided bootstrap p-values; Holm and "
-        f"Benjamini–Hochberg adjustment over the {n} languages. Accuracies and Δ in points (%).",
-    ]
-    floor = 2 / (n_boot + 1)  # the smallest p-value n_boot replicates can give
-    if floor * n >= ALPHA:
-        lines.append(f"Note: with {n_boot} replicates the smallest attainable p is {floor:.4f}, so Holm cannot flag "
-                     f"any language at {ALPHA} over {n} tests; use more replicates "
-                     f"(default {stats.DEFAULT_REPLICATES}).")
-    lines += ["", "## Summary", ""] + [f"- **{model}**: {_verdict(a)}" for model, a in analyses.items()]
-    for model, a in analyses.items():
-        lines += ["", f"## {model}", ""] + _model_sections(a, label)
-    lines += ["", f"## Published reference numbers (XNLI zero-shot test accuracy, {n}-language average)", ""]
-    lines += _references(cfg, analyses)
-    lines += ["", "## Figures", ""] + [f"![{Path(name).stem}]({FIGURES}/{name})" for name in figures]
-    return "\n".join(lines) + "\n"
-
-
-def _verdict(a: Analysis) -> str:
-    c, n = a.contrast, len(a.languages)
-    syn, sem = ", ".join(a.syntactic), ", ".join(a.semantic)
-    size = f"by {100 * abs(c.estimate[-1]):.2f} points on the {n}-language average"
-    numbers = f"syntactic − semantic = {_signed(c.estimate[-1])}, 95% CI {_ci(c, -1)}, p = {_p(c.p_value[-1])}"
-    significant = (f"{(a.holm < ALPHA).sum()} of {n} languages differ significantly after Holm correction "
-                   f"({(a.bh < ALPHA).sum()} after Benjamini–Hochberg)")
-    if c.low[-1] > 0:
-        head = f"Syntactic training ({syn}) gives higher XNLI accuracy than semantic training ({sem}) {size}"
-    elif c.high[-1] < 0:
-        head = f"Semantic training ({sem}) gives higher XNLI accuracy than syntactic training ({syn}) {size}"
-    else:
-        head = f"No reliable difference between syntactic ({syn}) and semantic ({sem}) training"
-    moves = []
-    for t, e in a.vs_none.items():
-        word = "raises" if e.low[-1] > 0 else "lowers" if e.high[-1] < 0 else "does not reliably move"
-        moves.append(f"{t} {word} accuracy vs no intermediate task ({_signed(e.estimate[-1])}, CI {_ci(e, -1)})")
-    return f"{head} ({numbers}); {significant}. Against the baseline: {'; '.join(moves)}."
-
-
-def _model_sections(a: Analysis, label: dict[str, str]) -> list[str]:
-    langs, test, c = a.languages, a.acc["test"], a.contrast
-    out = ["### XNLI test accuracy by language and condition (mean ± sd over seeds; Δ vs none with 95% CI)", ""]
-    header = ["language"] + [x for t in a.conditions for x in ([label[t]] + (["Δ vs none"] if t != "none" else []))]
-    rows = []
-    for i, code in enumerate(langs + ["**avg**"]):
-        row = [code]
-        for t in a.conditions:
-            row.append(_mean_sd(test[t][:, i] if i < len(langs) else test[t].mean(axis=1)))
-            if t != "none":
-                row.append(f"{_signed(a.vs_none[t].estimate[i])} {_ci(a.vs_none[t], i)}")
-        rows.append(row)
-    out += _table(header, rows)
-
-    out += ["", f"### Syntactic − semantic contrast ({', '.join(a.syntactic)} − {', '.join(a.semantic)})", "",
-            "Test: paired bootstrap over test pairs × seeds (a family's accuracy is the mean of its tasks). "
-            "W/T/L: win if the 95% CI is above 0, loss if below, tie if it includes 0.", ""]
-    rows = [[code, _signed(c.estimate[i]), _ci(c, i), _p(c.p_value[i]), _p(a.holm[i]), _p(a.bh[i]), _wtl(c, i)]
-            for i, code in enumerate(langs)]
-    rows.append(["**avg**", _signed(c.estimate[-1]), _ci(c, -1), _p(c.p_value[-1]), "", "", _wtl(c, -1)])
-    out += _table(["language", "Δ", "95% CI", "p", "p (Holm)", "p (BH)", "W/T/L"], rows)
-
-    out += ["", "### Win / tie / loss over languages (tie: the 95% CI includes 0)", ""]
-    rows = []
-    for name, e in [("syntactic − semantic", c)] + [(f"{t} − none", e) for t, e in a.vs_none.items()]:
-        marks = [_wtl(e, i) for i in range(len(langs))]
-        rows.append([name] + [str(marks.count(m)) for m in "WTL"])
-    out += _table(["comparison", "wins", "ties", "losses"], rows)
-
-    out += ["", "### Syntactic − semantic by language group", "",
-            f"Word order: {typology.WORD_ORDER_SOURCE}; * = value not re-read from the WALS data in this project "
-            f"(see `xstilts.typology`). Script: {typology.SCRIPT_SOURCE}.", ""]
-    rows = []
-    for dimension, by_group in a.groups.items():
-        for name, (members, e) in by_group.items():
-            unverified = {m for m in members if not (typology.get(m) and typology.get(m).verified)}
-            shown = [m + ("*" if m in unverified and dimension.startswith("word order") else "") for m in members]
-            rows.append([dimension, name, " ".join(shown), _signed(e.estimate[0]), _ci(e, 0)])
-    out += _table(["grouping", "group", "languages", "mean Δ", "95% CI"], rows)
-
-    out += ["", "### Agreement between XNLI dev and test (per-language Δ, mean over seeds)", ""]
-    rows = [[g["comparison"], _num(g["r"]), f"{g['same_sign']}/{len(langs)}", _signed(g["dev"]), _signed(g["test"])]
-            for g in a.agreement]
-    out += _table(["comparison", "Pearson r (dev Δ, test Δ)", "same sign", "avg Δ dev", "avg Δ test"], rows)
-
-    out += ["", "### Intermediate tasks' own dev scores beside their XNLI effect", "",
-            "Is a better parser a better XNLI encoder? r: Pearson correlation over runs between the task's dev score "
-            "and the run's language-average XNLI test accuracy (n/a below 3 runs).", ""]
-    rows = []
-    for t, own in a.own.items():
-        e, name = a.vs_none[t], METRIC_LABELS.get(own["metric"], own["metric"])
-        score = _mean_sd(own["values"]) if len(own["values"]) else "n/a"
-        rows.append([label[t], ", ".join(own["lr"]), f"dev {name}", score, f"{_signed(e.estimate[-1])} {_ci(e, -1)}",
-                     _num(own["r"]), str(own["n"])])
-    out += _table(["task", "lr", "metric", "score (×100, mean ± sd)", "XNLI Δ vs none (avg)", "r", "runs"], rows)
-    return out
-
-
-def _references(cfg, analyses: dict[str, Analysis]) -> list[str]:
-    rows = []
-    for system, value, model, condition, source in REFERENCES:
-        a = analyses.get(model)
-        if a is None:
-            ours = f"— ({model} not in grid.models)"
-        else:
-            shown = max(a.conditions, key=lambda t: a.acc["test"][t].mean()) if condition == "best" else condition
-            ours = f"{100 * a.acc['test'][shown].mean():.1f} ({model}, {shown})"
-        if cfg.profile == "smoke":
-            note = NOT_COMPARABLE
-        elif condition == "best":
-            note = "X-STILTs chose among other intermediate tasks (e.g. MNLI, SQuAD)"
-        else:
-            note = "same protocol"
-        rows.append([system, f"{value:.1f}", source, ours, note])
-    return _table(["published system", "avg", "source", "this run", "comparability"], rows)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
-
-
-def _signed(x) -> str:
-    return f"{100 * x:+.2f}"
-
-
-def _ci(e: stats.Estimate, i: int) -> str:
-    return f"[{100 * e.low[i]:+.2f}, {100 * e.high[i]:+.2f}]"
-
-
-def _p(p) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _num(x) -> str:
-    return f"{x:+.2f}" if np.isfinite(x) else "n/a"
-
-
-def _mean_sd(values: np.ndarray) -> str:
-    sd = values.std(ddof=1) if len(values) > 1 else 0.0
-    return f"{100 * values.mean():.2f} ± {100 * sd:.2f}"
-
-
-def _wtl(e: stats.Estimate, i: int) -> str:
-    return "W" if e.low[i] > 0 else "L" if e.high[i] < 0 else "T"
-
-
-# -- figures -------------------------------------------------------------------------------------------
-
-
-def _figures(analyses: dict[str, Analysis], records, curve_seeds: int, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    paths = [_averages(plt, analyses, out / "average_ci.png")]
-    for model, a in analyses.items():
-        paths.append(_heatmap(plt, a, out / f"delta_heatmap_{model}.png"))
-        paths.append(_curves(plt, a, records, curve_seeds, out / f"learning_curves_{model}.png"))
-    return sorted(paths)
-
-
-def _heatmap(plt, a: Analysis, path: Path) -> Path:
-    shown = [t for t in a.conditions if t != "none"]
-    rows = a.languages + ["avg"]
-    data = 100 * np.column_stack([a.vs_none[t].estimate for t in shown])
-    limit = max(float(np.abs(data).max()), 0.01)
-    fig, ax = plt.subplots(figsize=(2.2 + 1.7 * len(shown), 1.5 + 0.36 * len(rows)))
-    image = ax.imshow(data, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")  # diverging, centred at 0
-    for (i, j), value in np.ndenumerate(data):
-        color = "white" if abs(value) > 0.6 * limit else "black"
-        ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=8, color=color)
-    ax.set_xticks(range(len(shown)), [f"{t}\n({a.family[t]})" for t in shown])
-    ax.set_yticks(range(len(rows)), rows)
-    ax.set_xlabel("intermediate task")
-    ax.set_ylabel("XNLI language")
-    ax.set_title(f"{a.model}: XNLI test accuracy Δ vs no intermediate task\n(points, mean over seeds; blue = better)")
-    fig.colorbar(image, ax=ax, label="Δ accuracy vs none (points)")
-    return _save(plt, fig, path)
-
-
-def _averages(plt, analyses: dict[str, Analysis], path: Path) -> Path:
-    first = next(iter(analyses.values()))
-    conditions = first.conditions
-    fig, ax = plt.subplots(figsize=(2.5 + 1.4 * len(conditions), 4.2))
-    width = 0.6 / len(analyses)
-    for k, (model, a) in enumerate(analyses.items()):
-        x = np.arange(len(conditions)) + (k - (len(analyses) - 1) / 2) * width
-        y = np.array([100 * a.average[t].estimate[-1] for t in conditions])
-        low = np.array([100 * a.average[t].low[-1] for t in conditions])
-        high = np.array([100 * a.average[t].high[-1] for t in conditions])
-        ax.errorbar(x, y, yerr=[y - low, high - y], fmt="os^Dv"[k % 5], capsize=4,
-                    color=OKABE_ITO[k % len(OKABE_ITO)], label=model)
-    ax.set_xticks(range(len(conditions)), [f"{t}\n({first.family[t]})" for t in conditions])
-    ax.set_xlabel("intermediate task")
-    ax.set_ylabel(f"XNLI test accuracy, {len(first.languages)}-language avg (%)")
-    ax.set_title("Zero-shot XNLI: language average with 95% bootstrap CI\n(test pairs × seeds)")
-    ax.legend(title="model")
-    ax.grid(axis="y", alpha=0.3)
-    return _save(plt, fig, path)
-
-
-def _curves(plt, a: Analysis, records, curve_seeds: int, path: Path) -> Path:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    styles = ["-", "--", ":", "-."]
-    for ax, phase, title in ((axes[0], "intermediate", "intermediate task"), (axes[1], "target", "target task (MNLI)")):
-        drawn = 0
-        for c, t in enumerate(a.conditions):
-            for k, seed in enumerate(a.seeds[:curve_seeds]):
-                run_id = records[a.cells[t, seed]][phase].get("run_id")
-                history = tracking.metric_history(run_id, "train_loss") if run_id else []
-                if history:
-                    steps, values = zip(*history)
-                    ax.plot(steps, values, styles[k % len(styles)], color=OKABE_ITO[c % len(OKABE_ITO)],
-                            label=f"{t} s{seed}", linewidth=1.2)
-                    drawn += 1
-        if drawn:
-            ax.legend(fontsize=7, ncol=2)
-        else:
-            ax.text(0.5, 0.5, "no train_loss logged", ha="center", va="center", transform=ax.transAxes)
-        ax.set_xlabel("optimisation step")
-        ax.set_ylabel("train_loss")
-        ax.set_title(f"{a.model}: {title}")
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"Learning curves (first {curve_seeds} seed(s) of each cell)")
-    return _save(plt, fig, path)
-
-
-def _save(plt, fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 # -- files ---------------------------------------------------------------------------------------------
