@@ -87,6 +87,17 @@ def test_two_parallel_workers_share_one_study(cell):
     assert len(children) == 4 and all(r.info.status == "FINISHED" for r in _runs())
 
 
+def test_a_password_logged_by_mlflow_run_is_flagged(monkeypatch, caplog):
+    from xstilts.tune import warn_if_password_logged
+
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    assert not warn_if_password_logged("postgresql://alice:s3cret@db/optuna")  # xstilts tune: masked by us
+    monkeypatch.setenv("MLFLOW_RUN_ID", "0" * 32)  # under `mlflow run`
+    assert not warn_if_password_logged("postgresql://alice@db/optuna") and not warn_if_password_logged(None)
+    assert warn_if_password_logged("postgresql://alice:s3cret@db/optuna")
+    assert "PGPASSWORD" in caplog.text and "s3cret" not in caplog.text
+
+
 def test_credentials_are_masked():
     assert mask_url("postgresql://alice:s3cret@db.example:5432/optuna") == "postgresql://alice:***@db.example:5432/optuna"
     assert mask_url(None) == "journal:.optuna/journal.log"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -82,6 +83,16 @@ def open_storage(url: str | None):
     raise ConfigError(f"--storage {mask_url(url)}: could not create the study tables (concurrent creation)")
 
 
+def warn_if_password_logged(storage: str | None) -> bool:
+    """Under `mlflow run -P storage=...`, MLflow logs the raw URL as a run parameter before xstilts starts:
+    say so when that URL carries a password (it cannot be masked afterwards; MLflow params are immutable)."""
+    if not storage or mask_url(storage) == storage or not os.environ.get("MLFLOW_RUN_ID"):
+        return False
+    log.warning("the --storage URL carries a password, and `mlflow run` logged it in clear as a run parameter; "
+                "leave it out of the URL and set PGPASSWORD or ~/.pgpass instead")
+    return True
+
+
 def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
@@ -111,6 +122,7 @@ def run(cfg, model: str, task_name: str, n_trials: int | None = None, storage: s
 
     import optuna
 
+    warn_if_password_logged(storage)
     n_trials = cfg.tune.n_trials if n_trials is None else n_trials
     study_name = study_name or default_study_name(cfg, model, task_name)
     low, high = cfg.task(task_name).lr_range
