@@ -36,3 +36,18 @@ def test_compute_block_is_strict(tmp_path):
     assert config.load(REPO / "params.yaml", ["compute.torch_compile=true"]).compute.torch_compile is True
     with pytest.raises(ConfigError, match="compute.torch_compile"):
         config.load(REPO / "params.yaml", ["compute.torch_compile=3"])
+
+
+def test_the_length_grouped_sampler_gets_plain_lengths(tmp_path):
+    import datasets
+    import torch
+
+    from xstilts.train import LengthGroupedSampler, _Trainer
+
+    recipe = config.load(REPO / "params.yaml").target.train
+    features = datasets.Dataset.from_dict({"input_ids": [[1] * n for n in (3, 9, 5, 7)], "length": [3, 9, 5, 7]})
+    trainer = _Trainer(model=torch.nn.Linear(1, 1), args=training_arguments(recipe, seed=1, work_dir=tmp_path, on_gpu=False),
+                       train_dataset=features, data_collator=PadCollator({}))
+    sampler = trainer._get_train_sampler()
+    assert isinstance(sampler, LengthGroupedSampler) and sampler.lengths == [3, 9, 5, 7]
+    assert sorted(sampler) == [0, 1, 2, 3]

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.trainer_utils import get_last_checkpoint
 
 from xstilts import tracking
@@ -77,6 +78,18 @@ class EpochHook(TrainerCallback):
         model.train()
 
 
+class _Trainer(Trainer):
+    """HF Trainer whose length-grouped sampler gets the lengths as a list: ``dataset["length"]`` is a lazy
+    datasets ``Column``, and the sampler's per-index lookups into it cost 0.30 s per epoch for 6,000 pairs
+    and 15.8 s for MNLI's 392,702, against 0.05 s and 3.4 s with a list (measured on this 2-core CPU)."""
+
+    def _get_train_sampler(self, train_dataset=None):
+        sampler = super()._get_train_sampler(train_dataset)
+        if isinstance(sampler, LengthGroupedSampler) and not isinstance(sampler.lengths, list):
+            sampler.lengths = list(sampler.lengths)
+        return sampler
+
+
 def fit(
     model: torch.nn.Module,
     train_dataset,
@@ -100,7 +113,7 @@ def fit(
     if on_gpu and isinstance(collator, PadCollator):
         # tensor cores like widths in multiples of 8; compiled models also recompile less with few shapes
         collator = PadCollator(collator.pad_values, pad_to_multiple_of=32 if compile else 8)
-    trainer = Trainer(
+    trainer = _Trainer(
         model=model,
         args=args,
         train_dataset=train_dataset,
