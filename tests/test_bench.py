@@ -67,7 +67,9 @@ def test_the_gpu_bench_code_path_runs_on_cpu_at_tiny_size(tmp_path):
     profiles = result["models"][bench_gpu.GOAL_SHAPE]["profiles"]
     assert set(profiles) == {"padded", "dynamic"} and profiles["padded"]["wall_ms_per_step"] > 0
     assert (tmp_path / "profile_xlm-roberta-large_dynamic.txt").read_text().strip()
-    assert result["best_train_mfu"]["variant"] and json.loads(out.read_text()) == json.loads(json.dumps(result))
+    best = result["best_train_mfu"]
+    assert best["variant"] and best["counting_padding"]["train_mfu"] >= best["train_mfu"] >= best["at_recipe_batch"]
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     assert "xlm-roberta-large" in bench.format_table(result) and "compile" in bench.format_table(result)
 
 

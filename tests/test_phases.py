@@ -97,6 +97,15 @@ def test_same_seed_same_metrics(cell):
     assert other != first
 
 
+def test_the_pretrained_phase_is_reproducible(cell):
+    # the project fixture built it in another process; building it again here must give the same model
+    before = read(cell / "results" / "mbert" / "pretrained.json")["metrics"]
+    vocab = (cell / "models" / "pretrained" / "mbert" / "tokenizer.json").read_text()
+    xstilts("pretrained", "--model", "mbert", "--no-upstream")
+    assert read(cell / "results" / "mbert" / "pretrained.json")["metrics"] == before
+    assert (cell / "models" / "pretrained" / "mbert" / "tokenizer.json").read_text() == vocab
+
+
 def test_best_en_dev_selection_is_recorded(cell):
     xstilts("intermediate", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream")
     xstilts("target", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream",

@@ -39,23 +39,54 @@ def pretrained_dir(model: str) -> Path:
     return paths.MODELS / "pretrained" / model
 
 
+BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+XLMR_SPECIALS = {"bos_id": 0, "pad_id": 1, "eos_id": 2, "unk_id": 3}  # <s> <pad> </s> <unk>, as in XLM-R; then <mask>
+
+
 def train_tokenizer(tiny, texts: list[str]):
-    """A tokenizer of the real model's kind, with a vocabulary learnt on ``texts`` by `tokenizers`."""
-    from tokenizers import BertWordPieceTokenizer, SentencePieceUnigramTokenizer
+    """A tokenizer of the real model's kind, with a vocabulary learnt on ``texts``.
+
+    The vocabularies are learnt by SentencePiece, not by the `tokenizers` trainers: those give a different
+    vocabulary on every run (hash-map order breaks ties between equally frequent merges,
+    huggingface/tokenizers#1794; the Unigram trainer's scores vary too), and the smoke pipeline must give
+    the same numbers for the same seed. SentencePiece with one thread is deterministic.
+    """
     from transformers import BertTokenizer, XLMRobertaTokenizer
 
-    if tiny.tokenizer == "wordpiece":  # mBERT: cased WordPiece, CJK characters split (BERT's basic tokenizer)
-        trainer = BertWordPieceTokenizer(lowercase=False, strip_accents=False, handle_chinese_chars=True)
-        specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-        trainer.train_from_iterator(texts, vocab_size=tiny.vocab_size, special_tokens=specials, show_progress=False)
-        return BertTokenizer(vocab=trainer.get_vocab(), do_lower_case=False, strip_accents=None)
-    trainer = SentencePieceUnigramTokenizer()  # XLM-R: SentencePiece unigram model
-    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    trainer.train_from_iterator(
-        texts, vocab_size=tiny.vocab_size, special_tokens=specials, unk_token="<unk>", show_progress=False
-    )
-    vocab = [tuple(piece) for piece in json.loads(trainer.to_str())["model"]["vocab"]]
+    if tiny.tokenizer == "wordpiece":  # mBERT: cased WordPiece over BERT's basic tokenization
+        from tokenizers.normalizers import BertNormalizer
+        from tokenizers.pre_tokenizers import BertPreTokenizer
+
+        normalizer = BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+        split = BertPreTokenizer()  # whitespace and punctuation; CJK characters were spaced out above
+        words = [" ".join(w for w, _ in split.pre_tokenize_str(normalizer.normalize_str(t))) for t in texts]
+        processor = _sentencepiece(words, "bpe", tiny.vocab_size, unk_id=0, bos_id=-1, eos_id=-1)
+        # SentencePiece marks a word's first piece with "▁"; WordPiece marks the others with "##"
+        pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size()) if not processor.is_unknown(i)]
+        tokens = [piece[1:] if piece.startswith("\u2581") else f"##{piece}" for piece in pieces]
+        alphabet = sorted({c for word in words for c in word if not c.isspace()})
+        tokens += [c for c in alphabet] + [f"##{c}" for c in alphabet]  # no word of the corpus becomes [UNK]
+        vocab = list(dict.fromkeys(BERT_SPECIALS + [t for t in tokens if t and t != "##"]))
+        return BertTokenizer(vocab={token: i for i, token in enumerate(vocab)}, do_lower_case=False, strip_accents=None)
+    processor = _sentencepiece(texts, "unigram", tiny.vocab_size, user_defined_symbols=["<mask>"], **XLMR_SPECIALS)
+    vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(processor.get_piece_size())]
     return XLMRobertaTokenizer(vocab=vocab)
+
+
+def _sentencepiece(texts: list[str], model_type: str, vocab_size: int, **options):
+    """A SentencePiece model of ``model_type`` trained in memory on ``texts`` (identity normalisation: the
+    Hugging Face tokenizer that uses the vocabulary sees the raw text)."""
+    import io
+
+    import sentencepiece as spm
+
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts), model_writer=model, model_type=model_type, vocab_size=vocab_size,
+        hard_vocab_limit=False, character_coverage=1.0, normalization_rule_name="identity", num_threads=1,
+        minloglevel=2, **options,
+    )
+    return spm.SentencePieceProcessor(model_proto=model.getvalue())
 
 
 def tiny_masked_lm(tiny, tokenizer):
