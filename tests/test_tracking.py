@@ -1,5 +1,6 @@
 """MLflow runs: tags of DESIGN Part 1, readable names, never left RUNNING."""
 
+import contextlib
 import os
 import signal
 
@@ -61,6 +62,30 @@ def test_a_run_launched_by_mlflow_run_for_this_phase_is_adopted(cfg, monkeypatch
         assert run.info.run_id == launched.info.run_id
     adopted = mlflow.get_run(launched.info.run_id)
     assert adopted.data.tags["xstilts.phase"] == "intermediate" and adopted.info.status == "FINISHED"
+
+
+def test_trials_under_a_tune_run_launched_by_mlflow_run_are_its_children(cfg, monkeypatch):
+    import optuna
+
+    mlflow.set_experiment("Default-like")
+    with mlflow.start_run(tags={"mlflow.project.entryPoint": "tune"}) as launched:
+        pass
+    monkeypatch.setenv("MLFLOW_RUN_ID", launched.info.run_id)
+    with tracking.phase_run(cfg, "tune", model="xlmr", task="ud-parse") as parent:
+        for number in range(3):
+            with pytest.raises(optuna.TrialPruned) if number == 2 else contextlib.nullcontext():
+                with tracking.trial_run(number, {"lr": 1e-3 * (number + 1)}):
+                    if number == 2:
+                        raise optuna.TrialPruned()
+                    tracking.log_metrics({"dev_las": 0.5})
+    assert parent.info.run_id == launched.info.run_id
+    runs = mlflow.search_runs(experiment_names=["Default-like"], output_format="list")
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == launched.info.run_id]
+    assert sorted(r.data.tags["xstilts.trial"] for r in children) == ["0", "1", "2"]
+    assert launched.info.run_id not in {r.info.run_id for r in children}
+    adopted = mlflow.get_run(launched.info.run_id)
+    assert adopted.info.status == "FINISHED" and "xstilts.trial" not in adopted.data.tags and "lr" not in adopted.data.params
+    assert all(r.info.status == "FINISHED" for r in children)
 
 
 def test_a_phase_under_another_entry_point_is_nested_in_its_own_experiment(cfg, monkeypatch):

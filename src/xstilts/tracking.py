@@ -139,7 +139,10 @@ def trial_run(number: int, params: Mapping[str, Any]) -> Iterator[Any]:
     tags |= {TAG_PREFIX + "trial": str(number), "mlflow.parentRunId": parent.info.run_id}
     lr = params.get("lr")
     name = f"trial {number}" + (f" lr={lr:.2e}" if isinstance(lr, float) else "")
-    run = mlflow.start_run(run_name=name, nested=True, tags=tags)
+    # under `mlflow run -e tune`, MLFLOW_RUN_ID names the parent, and start_run would resume it instead
+    # of starting a child
+    with _without_env("MLFLOW_RUN_ID"):
+        run = mlflow.start_run(run_name=name, nested=True, tags=tags)
     log_params(params)
     try:
         yield run
