@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from xstilts.io import write_json
+
 GOALS = {  # issue #6
     "eval_speedup_vs_padded": (">=", 2.5),
     "train_speedup_vs_padded": (">=", 1.8),
@@ -492,12 +494,6 @@ def _write(path: Path, data) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
-def _write_json(path: Path, data) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-
-
 # -- no-op dvc repro -------------------------------------------------------------------------------------
 
 
@@ -640,20 +636,19 @@ def goals_met(result: dict) -> dict[str, bool | None]:
 @contextlib.contextmanager
 def _env(**values: str | None) -> Iterator[None]:
     """Set (or, with None, unset) environment variables for the block, then restore them."""
+    def apply(settings: dict[str, str | None]) -> None:
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
     saved = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        apply(values)
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        apply(saved)
 
 
 def _repo_root() -> Path:
@@ -744,7 +739,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run(args.device, args.size, args.repeats)
     print(format_table(result), flush=True)
     if args.out:
-        _write_json(args.out, result)
+        write_json(args.out, result)
     if args.json:
         print(json.dumps(result))
     return 0

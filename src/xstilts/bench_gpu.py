@@ -27,7 +27,8 @@ import platform
 import time
 from pathlib import Path
 
-from xstilts.bench import _columns, _fmt, _now, _write_json, machine, matmul_rate, training_flops
+from xstilts.bench import _columns, _fmt, _now, machine, matmul_rate, training_flops
+from xstilts.io import write_json
 
 GOAL_MFU = 0.45  # issue #6: xlm-roberta-large shape, training
 GOAL_SHAPE = "xlm-roberta-large"
@@ -133,7 +134,7 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, out: Path | Non
     def save() -> None:
         result["goals"], result["goals_met"], result["best_train_mfu"] = _goals(result)
         if out:
-            _write_json(out, result)
+            write_json(out, result)
 
     for name, shape in run_size.shapes.items():
         if only and name != only:
@@ -259,13 +260,12 @@ def _attention_context(variant: Variant):
     return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
 
 
-def train_throughput(model, batches: list[dict], peak: float, device: str, variant: Variant = RECIPE[0]) -> dict:
-    """fit's GPU step by hand: bf16 autocast, backward, clip at 1.0, fused AdamW (Trainer's default)."""
+def _training_step(model, device: str, variant: Variant):
+    """fit's GPU step by hand: bf16 autocast, backward, clip at 1.0, fused AdamW (Trainer's default), with
+    ``variant``'s attention kernels and compilation; returns (step(batch), the optimizer)."""
     import torch
 
-    on_cuda = device == "cuda"
-    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5, fused=on_cuda)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5, fused=device == "cuda")
     forward = torch.compile(model, mode=variant.compile, dynamic=False) if variant.compile else model
     model.train()
 
@@ -276,6 +276,17 @@ def train_throughput(model, batches: list[dict], peak: float, device: str, varia
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+
+    return step, optimizer
+
+
+def train_throughput(model, batches: list[dict], peak: float, device: str, variant: Variant = RECIPE[0]) -> dict:
+    """Steady-state training throughput of :func:`_training_step` over ``batches``, and its peak memory."""
+    import torch
+
+    on_cuda = device == "cuda"
+    sync = torch.cuda.synchronize if on_cuda else (lambda: None)
+    step, optimizer = _training_step(model, device, variant)
 
     # Untimed pass over every batch first. With dynamic padding each new length is a new shape, and the
     # first use of a shape pays one-off costs (CUDA's lazy kernel loading, cuBLAS heuristics, allocator
@@ -355,21 +366,15 @@ def eval_throughput(model, batches: list[dict], device: str) -> dict:
 
 
 def profile_steps(model, batches: list[dict], device: str, out: Path | None, label: str) -> dict:
-    """torch.profiler over a few training steps (after one untimed step): the fraction of the wall time
-    the device is busy, and the table of the costliest operators (written beside ``out``)."""
+    """torch.profiler over the eager recipe step on ``batches`` (after an untimed pass over them): the
+    fraction of the wall time the device is busy, and the table of the costliest operators (written beside
+    ``out``)."""
     import torch
     from torch.profiler import ProfilerActivity, profile
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5, fused=device == "cuda")
-
-    def step(batch):
-        with torch.autocast(device_type=device, dtype=torch.bfloat16):
-            model(**batch)["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+    step, _ = _training_step(model, device, RECIPE[0])
 
     for batch in batches:  # every shape once, untimed
         step(batch)
@@ -415,6 +420,14 @@ def _goals(result: dict) -> tuple[dict, dict, dict]:
              "counting_padding": {"variant": padded[0], "train_mfu": padded[1].get("train_mfu_counting_padding")}})
 
 
+def _table_row(name: str, variant: str, e: dict) -> tuple:
+    """One measured variant; the evaluation columns stay empty for training-only experiments."""
+    memory = max((v for v in (e["train_peak_memory_gib"], e.get("eval_peak_memory_gib")) if v is not None), default=None)
+    evaluation = [_fmt(e[key], ".0f") if key in e else "" for key in ("eval_examples_per_s", "eval_examples_per_s_fp32")]
+    return (name, variant, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}", f"{e['optimizer_ms']:.1f}",
+            f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}", *evaluation, _fmt(memory, ".1f"))
+
+
 def format_table(result: dict) -> str:
     rows = [("shape", "variant", "train tok/s", "step ms", "optim ms", "MFU", "MFU w/ pad", "eval ex/s", "fp32 ex/s",
              "peak GiB")]
@@ -423,20 +436,13 @@ def format_table(result: dict) -> str:
         for layout in ("padded", "dynamic", "bucketed"):
             if layout not in entry:
                 continue
-            e = entry[layout]
-            memory = max((v for v in (e["train_peak_memory_gib"], e.get("eval_peak_memory_gib")) if v is not None), default=None)
-            rows.append((name, Variant(layout).name, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}",
-                         f"{e['optimizer_ms']:.1f}", f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}",
-                         _fmt(e.get("eval_examples_per_s"), ".0f"), _fmt(e.get("eval_examples_per_s_fp32"), ".0f"),
-                         _fmt(memory, ".1f")))
+            rows.append(_table_row(name, Variant(layout).name, entry[layout]))
         for variant, e in entry.get("experiments", {}).items():
             if "train_mfu" not in e:
                 rows.append((name, variant, *["-"] * 8))
                 notes.append(f"{name}, {variant}: {e.get('skipped') or e.get('error', '?')}")
                 continue
-            rows.append((name, variant, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}",
-                         f"{e['optimizer_ms']:.1f}", f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}",
-                         "", "", _fmt(e["train_peak_memory_gib"], ".1f")))
+            rows.append(_table_row(name, variant, e))
     lengths = result["lengths"]
     profiles = [f"profile {name} {layout}: {p['wall_ms_per_step']:.1f} ms/step, device busy "
                 f"{_fmt(p['device_busy_fraction'], '.2f')}, {p['kernel_launches_per_step']:.0f} kernel launches/step"

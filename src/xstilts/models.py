@@ -65,7 +65,7 @@ def train_tokenizer(tiny, texts: list[str]):
         pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size()) if not processor.is_unknown(i)]
         tokens = [piece[1:] if piece.startswith("\u2581") else f"##{piece}" for piece in pieces]
         alphabet = sorted({c for word in words for c in word if not c.isspace()})
-        tokens += [c for c in alphabet] + [f"##{c}" for c in alphabet]  # no word of the corpus becomes [UNK]
+        tokens += alphabet + [f"##{c}" for c in alphabet]  # no word of the corpus becomes [UNK]
         vocab = list(dict.fromkeys(BERT_SPECIALS + [t for t in tokens if t and t != "##"]))
         return BertTokenizer(vocab={token: i for i, token in enumerate(vocab)}, do_lower_case=False, strip_accents=None)
     processor = _sentencepiece(texts, "unigram", tiny.vocab_size, user_defined_symbols=["<mask>"], **XLMR_SPECIALS)

@@ -72,14 +72,14 @@ def open_storage(url: str | None):
     for attempt in range(8):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-        except (IntegrityError, ProgrammingError) as err:
+        except Exception as err:
             # Two workers creating the schema at once: PostgreSQL reports the loser's CREATE as a unique
             # violation or as "type/relation ... already exists". The winner's tables are there: try again.
-            if not isinstance(err, IntegrityError) and "already exists" not in str(err):
-                raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({_first_line(err)})") from None
+            concurrent = isinstance(err, IntegrityError) or (isinstance(err, ProgrammingError) and "already exists" in str(err))
+            if not concurrent:  # bad scheme, missing driver, unreachable server, no permission: one line, masked
+                reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({reason})") from None
             time.sleep(0.5 * (attempt + 1))
-        except Exception as err:  # bad scheme, missing driver, unreachable server: one line, masked
-            raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({_first_line(err)})") from None
     raise ConfigError(f"--storage {mask_url(url)}: could not create the study tables (concurrent creation)")
 
 
@@ -91,10 +91,6 @@ def warn_if_password_logged(storage: str | None) -> bool:
     log.warning("the --storage URL carries a password, and `mlflow run` logged it in clear as a run parameter; "
                 "leave it out of the URL and set PGPASSWORD or ~/.pgpass instead")
     return True
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def default_study_name(cfg, model: str, task: str) -> str:
