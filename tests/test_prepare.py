@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import FIXTURES, TINY_DATA
+from tests.data.formats import write_hub_parquet
 from xstilts.cli import main
 from xstilts.data.download import sha256_of
 
@@ -52,6 +53,9 @@ def test_prepared_step_without_raw_data_names_the_command(workdir, capsys):
 
 
 def _hub_parquet(path, columns):
+    if "premise" in columns:  # NLI files name their labels in the features metadata, as the hub's do
+        write_hub_parquet(path, columns)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(columns), path)
 

@@ -3,10 +3,13 @@ hub snapshots are laid out on disk the way the hub delivers them."""
 
 import functools
 import http.server
+import re
 import threading
 
 import pytest
+import yaml
 
+from tests.conftest import REPO
 from xstilts.data import download
 from xstilts.errors import XstiltsError
 
@@ -35,13 +38,15 @@ def _sha(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_fetch_ud_downloads_verifies_and_records(ud_server, tmp_path):
+def test_fetch_ud_downloads_verifies_and_records(ud_server, tmp_path, caplog):
     dest = tmp_path / "raw" / "ud"
     pinned = {"train": _sha(TEXT["train"]), "dev": None}
     out = download.fetch_ud("r2.13", ud_server, FILES, pinned, dest)
     assert out["train"].read_text() == TEXT["train"] and out["dev"].read_text() == TEXT["dev"]
     sums = (dest / "SHA256SUMS").read_text().splitlines()
     assert f"{_sha(TEXT['dev'])}  en_ewt-ud-dev.conllu" in sums  # unpinned sum recorded for pinning
+    assert f"data.ud.sha256.dev is not pinned; pin it in params.yaml: {_sha(TEXT['dev'])}" in caplog.text
+    assert "data.ud.sha256.train" not in caplog.text
     assert (dest / "RELEASE").read_text().strip() == "r2.13"
     assert not list(dest.glob("*.part"))
 
@@ -89,3 +94,24 @@ def test_fetch_hub_snapshot_reuses_a_recorded_snapshot(tmp_path):
     assert download.fetch_hub_snapshot("facebook/xnli", sha, dest) == dest  # offline, so no request was made
     with pytest.raises(XstiltsError):  # a different pinned revision must be fetched again
         download.fetch_hub_snapshot("facebook/xnli", "0" * 40, dest)
+
+
+def test_fetch_hub_snapshot_on_main_reuses_whatever_commit_was_recorded(tmp_path):
+    dest = tmp_path / "nyu-mll" / "glue"
+    (dest / "stsb").mkdir(parents=True)
+    (dest / "stsb" / "train-00000-of-00001.parquet").write_bytes(b"PAR1")
+    (dest / "REVISION").write_text("bcdcba79d07bc864c1c254ccfcedcce55bcc9a8c\n")
+    assert download.fetch_hub_snapshot("nyu-mll/glue", "main", dest) == dest  # offline: nothing was fetched
+
+
+def test_params_pin_every_download():
+    """Hub revisions are commits, not branches: `main` moves, and the paper's numbers with it."""
+    data = yaml.safe_load((REPO / "params.yaml").read_text())
+    revisions = {f"models.{name}.revision": spec["revision"] for name, spec in data["models"].items()}
+    revisions |= {f"data.{name}.revision": data["data"][name]["revision"] for name in ("xnli", "glue")}
+    for key, revision in revisions.items():
+        assert re.fullmatch(r"[0-9a-f]{40}", revision), f"{key}: {revision!r} is not a commit sha"
+    for split, digest in data["data"]["ud"]["sha256"].items():
+        if split == "train" and digest is None:
+            continue  # the r2.13 train file was not available to pin: recorded on first download instead
+        assert re.fullmatch(r"[0-9a-f]{64}", str(digest)), f"data.ud.sha256.{split}: {digest!r}"

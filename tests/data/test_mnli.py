@@ -2,7 +2,15 @@
 
 import pytest
 
-from tests.data.formats import MNLI_DEV, MNLI_TRAIN, MULTINLI_DEV, assert_data_error, write_parquet, write_tsv
+from tests.data.formats import (
+    MNLI_DEV,
+    MNLI_TRAIN,
+    MULTINLI_DEV,
+    assert_data_error,
+    write_hub_parquet,
+    write_parquet,
+    write_tsv,
+)
 from xstilts.data import NLI_LABELS, mnli
 
 HEADER = ["index", "sentence1", "sentence2", "label1", "gold_label"]
@@ -102,8 +110,8 @@ def test_missing_gold_label_column(tmp_path):
 def test_read_hub(tmp_path):
     glue = tmp_path / "nyu-mll" / "glue"
     columns = {"premise": ["a", "b", "c"], "hypothesis": ["x", "y", "z"], "label": [2, 1, 0], "idx": [0, 1, 2]}
-    write_parquet(glue / "mnli" / "train-00000-of-00001.parquet", columns)
-    write_parquet(glue / "mnli" / "test_matched-00000-of-00001.parquet", columns | {"label": [-1, -1, 0]})
+    write_hub_parquet(glue / "mnli" / "train-00000-of-00001.parquet", columns)
+    write_hub_parquet(glue / "mnli" / "test_matched-00000-of-00001.parquet", columns | {"label": [-1, -1, 0]})
     assert mnli.read_hub(glue, "train").to_list() == [
         {"premise": "a", "hypothesis": "x", "label": 2},
         {"premise": "b", "hypothesis": "y", "label": 1},
@@ -115,4 +123,26 @@ def test_read_hub(tmp_path):
         glue / "mnli" / "validation_matched-00000-of-00001.parquet",
         0,
         "file not found (expected the hub layout nyu-mll/glue: mnli/validation_matched-*.parquet)",
+    )
+
+
+def test_read_hub_checks_the_label_names(tmp_path):
+    glue = tmp_path / "nyu-mll" / "glue"
+    columns = {"premise": ["a"], "hypothesis": ["x"], "label": [0], "idx": [0]}
+    shard = glue / "mnli" / "train-00000-of-00001.parquet"
+    write_hub_parquet(shard, columns, ("contradiction", "neutral", "entailment"))
+    assert_data_error(
+        lambda: mnli.read_hub(glue, "train"),
+        shard,
+        0,
+        "label names contradiction, neutral, entailment in the Hugging Face features differ from "
+        "entailment, neutral, contradiction",
+    )
+    write_parquet(shard, columns)
+    assert_data_error(
+        lambda: mnli.read_hub(glue, "train"),
+        shard,
+        0,
+        "no Hugging Face features in the parquet metadata: cannot check that the label ids mean "
+        "entailment, neutral, contradiction",
     )

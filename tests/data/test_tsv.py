@@ -1,7 +1,11 @@
 """The shared line/TSV reader: quoting off, line ends, header lookup and its errors."""
 
+import os
+import time
+
 from tests.data.formats import MNLI_DEV, STSB_TEST, assert_data_error, write_tsv
-from xstilts.data.tsv import nonempty, read_lines, read_rows
+from xstilts.cli import main
+from xstilts.data.tsv import MAX_LINE_BYTES, nonempty, read_lines, read_rows
 
 
 def test_fields_are_split_on_tabs_only_and_quotes_are_data(tmp_path):
@@ -82,3 +86,31 @@ def test_invalid_utf8(tmp_path):
 def test_nonempty(tmp_path):
     assert nonempty("f.tsv", 4, {"s": " text "}, "s") == " text "
     assert_data_error(lambda: nonempty("f.tsv", 4, {"s": " \t"}, "s"), "f.tsv", 4, "empty sentence in column 's'")
+
+
+def test_not_a_regular_file_is_refused_before_reading(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # opening it would block until a writer came
+    assert_data_error(lambda: list(read_lines(fifo)), fifo, 0, "not a regular file")
+    assert_data_error(lambda: list(read_lines("/dev/null")), "/dev/null", 0, "not a regular file")
+
+
+def test_data_check_of_dev_zero_fails_at_once(capsys):
+    # /dev/zero has no line end and no end: it used to be read until memory ran out (22 GB, OOM-killed)
+    started = time.monotonic()
+    assert main(["data", "check", "ud", "/dev/zero"]) == 1
+    assert time.monotonic() - started < 5
+    assert capsys.readouterr() == ("", "/dev/zero:0: not a regular file\n")
+
+
+def test_line_length_limit(tmp_path):
+    path = tmp_path / "long.conllu"
+    longest = b"x" * MAX_LINE_BYTES
+    path.write_bytes(b"a\n" + longest + b"\r\n" + longest)  # at the limit, with and without a line end
+    lengths = [(number, len(text)) for number, text in read_lines(path)]
+    assert lengths == [(1, 1), (2, MAX_LINE_BYTES), (3, MAX_LINE_BYTES)]
+    for end in (b"\r\n", b"\n", b""):
+        path.write_bytes(b"a\nb\n" + longest + b"y" + end + b"c\n")
+        lines = read_lines(path)
+        assert [next(lines), next(lines)] == [(1, "a"), (2, "b")]
+        assert_data_error(lambda: next(lines), path, 3, "line longer than 1048576 bytes")

@@ -3,18 +3,30 @@
 A snapshot directory holds ``<config>/<split>-NNNNN-of-MMMMM.parquet`` shards; the shards of one split
 are read in name order, which is the hub's row order. ``pyarrow``/``datasets`` are imported inside the
 functions so that importing a loader module stays cheap.
+
+A label column stores integer ids; what they mean is written only in the features that ``datasets``
+keeps in the parquet schema metadata (key ``huggingface``: ``{"info": {"features": {"label": {"names":
+[...], "_type": "ClassLabel"}}}}``). Readers of classification splits check those names, so that a
+snapshot whose ids mean something else stops instead of silently swapping classes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from xstilts.errors import DataError
 
 
-def read_split(directory, split: str, columns: Sequence[str], layout: str) -> dict[str, list]:
-    """``{column: values}`` of ``<directory>/<split>-*.parquet``; ``layout`` names the expected tree in errors."""
+def read_split(
+    directory, split: str, columns: Sequence[str], layout: str, label_names: Sequence[str] | None = None
+) -> dict[str, list]:
+    """``{column: values}`` of ``<directory>/<split>-*.parquet``; ``layout`` names the expected tree in errors.
+
+    With ``label_names``, every shard's features must declare ``label`` a ClassLabel with exactly these
+    names in this order (see :func:`check_label_names`).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -30,11 +42,32 @@ def read_split(directory, split: str, columns: Sequence[str], layout: str) -> di
             absent = [name for name in columns if name not in schema.names]
             if absent:
                 raise DataError(file, 0, f"missing column {absent[0]!r} (has: {', '.join(schema.names)})")
+            if label_names is not None:
+                check_label_names(file, schema.metadata, label_names)
             tables.append(pq.read_table(file, columns=list(columns)))
         except (pa.ArrowException, OSError) as err:
             raise DataError(file, 0, f"cannot read as parquet ({err})") from None
     table = pa.concat_tables(tables)
     return {name: table.column(name).to_pylist() for name in columns}
+
+
+def check_label_names(file, metadata: dict[bytes, bytes] | None, names: Sequence[str]) -> None:
+    """The ``label`` feature in a parquet schema's ``huggingface`` metadata is a ClassLabel named ``names``."""
+    expected = ", ".join(names)
+    raw = (metadata or {}).get(b"huggingface")
+    if raw is None:
+        message = f"no Hugging Face features in the parquet metadata: cannot check that the label ids mean {expected}"
+        raise DataError(file, 0, message)
+    try:
+        label = json.loads(raw)["info"]["features"]["label"]
+        found = label["names"] if label["_type"] == "ClassLabel" else None
+    except (ValueError, KeyError, TypeError):
+        found = None
+    if not isinstance(found, list):
+        raise DataError(file, 0, "the Hugging Face features in the parquet metadata declare no ClassLabel 'label'")
+    if found != list(names):
+        message = f"label names {', '.join(map(str, found))} in the Hugging Face features differ from {expected}"
+        raise DataError(file, 0, message)
 
 
 def to_dataset(rows: list[dict], features):

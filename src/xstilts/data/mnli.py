@@ -7,7 +7,8 @@ Formats read (both unquoted TSV with a header row; columns are read by name, the
 - MultiNLI 1.0 TXT (``multinli_1.0_*.txt``): ``gold_label`` first, then the parse columns,
   ``sentence1``, ``sentence2``, ``promptID, pairID, genre, label1``..``label5``;
 - the hub layout of ``nyu-mll/glue``: ``<snapshot>/mnli/<split>-*.parquet`` (split ``train`` or
-  ``validation_matched``) with columns ``premise, hypothesis, label, idx``.
+  ``validation_matched``) with columns ``premise, hypothesis, label, idx``; the ``label`` ClassLabel
+  names in the file's features metadata must be those of :data:`xstilts.data.NLI_LABELS`, in order.
 
 Rows are ``premise`` (sentence1), ``hypothesis`` (sentence2), ``label`` (id in
 :data:`xstilts.data.NLI_LABELS`). A ``gold_label`` of ``-`` (no annotator consensus, MultiNLI dev) and a
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xstilts.data import label_counts, nli_label
+from xstilts.data import NLI_LABELS, label_counts, nli_label
 from xstilts.data.tsv import read_rows
 
 _COLUMNS = ("gold_label", "sentence1", "sentence2")
@@ -42,7 +43,8 @@ def read_hub(snapshot_dir, split: str):
     from xstilts.data.hub import nli_rows, read_split
 
     directory = Path(snapshot_dir) / "mnli"
-    columns = read_split(directory, split, ("premise", "hypothesis", "label"), f"nyu-mll/glue: mnli/{split}-*.parquet")
+    layout = f"nyu-mll/glue: mnli/{split}-*.parquet"
+    columns = read_split(directory, split, ("premise", "hypothesis", "label"), layout, label_names=NLI_LABELS)
     return _dataset(nli_rows(columns, directory / f"{split}-*.parquet", skip_unlabelled=True))
 
 

@@ -4,16 +4,24 @@ The TSV files of XNLI and GLUE are unquoted: a field may contain a stray ``"``, 
 tabs and nothing else (no quoting, no escaping). The first line is the header; columns are looked up
 by name. Lines end in ``\\n`` or ``\\r\\n``; the last line may lack its newline; a UTF-8 byte order mark
 is ignored. Blank lines are skipped, so a trailing empty line is harmless.
+
+Only regular files are read, line by line, and no line may exceed :data:`MAX_LINE_BYTES`: a device such
+as ``/dev/zero`` or a file without line breaks would otherwise be read into memory until it runs out.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from xstilts.errors import DataError
 
 _BOM = b"\xef\xbb\xbf"
+# The longest line read (without its line end). Real lines are far shorter (the longest of UD EWT train and of
+# GLUE STS-B train have 780 and 680 bytes); the limit only bounds the memory that one line can take.
+MAX_LINE_BYTES = 1 << 20
 
 
 def read_lines(path) -> Iterator[tuple[int, str]]:
@@ -24,18 +32,27 @@ def read_lines(path) -> Iterator[tuple[int, str]]:
     """
     path = Path(path)
     try:
+        # stat before open: opening a FIFO would block, and a device never ends
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise DataError(path, 0, "is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise DataError(path, 0, "not a regular file")
         handle = open(path, "rb")
     except FileNotFoundError:
         raise DataError(path, 0, "file not found") from None
-    except IsADirectoryError:
-        raise DataError(path, 0, "is a directory, not a file") from None
     except OSError as err:
         raise DataError(path, 0, f"cannot read the file ({err.strerror or err})") from None
     with handle:
-        for number, raw in enumerate(handle, 1):
+        number = 0
+        # readline stops after MAX_LINE_BYTES + 2 bytes: room for the longest line and its "\r\n"
+        while raw := handle.readline(MAX_LINE_BYTES + 2):
+            number += 1
+            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+            if len(raw) > MAX_LINE_BYTES:
+                raise DataError(path, number, f"line longer than {MAX_LINE_BYTES} bytes")
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
-            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
             try:
                 yield number, raw.decode("utf-8")
             except UnicodeDecodeError as err:
