@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import log_softmax
 
 __all__ = ["decode_tree", "decode_batch", "attachment_scores", "is_tree"]
 
@@ -137,6 +136,8 @@ def decode_batch(arc_scores, label_scores, lengths) -> tuple[list[np.ndarray], l
     each sentence gets its best single-rooted tree and, per word, the best label at the chosen head.
     Returns per-sentence int arrays ``heads`` (0..n) and ``labels`` (label ids).
     """
+    from scipy.special import log_softmax  # here, not at the top: `xstilts score ud` imports this module
+
     arcs, labels, lengths = _numpy(arc_scores), _numpy(label_scores), _numpy(lengths)
     all_heads, all_labels = [], []
     for b, n in enumerate(np.asarray(lengths, dtype=np.int64).reshape(-1)):

@@ -18,7 +18,9 @@ subtypes do so themselves.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from xstilts.data.tsv import read_lines
 from xstilts.errors import DataError
@@ -31,6 +33,7 @@ UPOS_TAGS = (
 _UPOS = frozenset(UPOS_TAGS)
 _COLUMNS = 10
 _FORM, _UPOS_COL, _HEAD, _DEPREL = 1, 3, 6, 7
+_DEPS = 8
 
 _WORD_ID = re.compile(r"[1-9][0-9]*")
 _RANGE_ID = re.compile(r"([1-9][0-9]*)-([1-9][0-9]*)")
@@ -39,11 +42,13 @@ _INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: int() would also accept "1_0" 
 _KEPT_COMMENT = re.compile(r"#\s*(sent_id|text)\s*=\s?(.*)")
 
 
-def parse(path) -> list[dict]:
+def parse(path, lines: bool = False) -> list[dict]:
     """Sentences ``{sent_id, text, words, upos, heads, deprels, multiword_tokens, empty_nodes}``.
 
     ``words``/``upos``/``heads``/``deprels`` run over syntactic words (heads: 0 = root, else a 1-based
     word index); ``sent_id``/``text`` are None when the comment is absent; the two counts are per sentence.
+    With ``lines=True`` a sentence also has ``lines`` (the line number of each syntactic word) and
+    ``first_line``/``last_line`` (of its block, comments included), for messages that point into the file.
     """
     sentences, block, seen = [], [], False
     for number, text in read_lines(path):
@@ -51,10 +56,10 @@ def parse(path) -> list[dict]:
             block.append((number, text))
             seen = True
         elif block:
-            sentences.append(_sentence(path, block))
+            sentences.append(_located(_sentence(path, block), block, lines))
             block = []
     if block:
-        sentences.append(_sentence(path, block))
+        sentences.append(_located(_sentence(path, block), block, lines))
     if not seen:
         raise DataError(path, 1, "empty file")
     return sentences
@@ -90,6 +95,62 @@ def check(path) -> dict:
         "multiword_tokens": sum(s["multiword_tokens"] for s in sentences),
         "empty_nodes": sum(s["empty_nodes"] for s in sentences),
     }
+
+
+def write_predicted(gold_path, heads, deprels, out_path) -> Path:
+    """Write the gold CoNLL-U file with predicted HEAD and DEPREL, for any scorer (the official one too).
+
+    ``heads``/``deprels`` hold one sequence per sentence, one value per syntactic word, in file order.
+    Comments, multiword-token lines and the other columns are copied unchanged, so that a scorer aligns
+    the tokens exactly; DEPS becomes ``_`` and empty-node lines (``N.M``) are dropped, because both belong
+    to the enhanced graph, which is not predicted. Raises ValueError when the predictions do not have the
+    gold file's sentences and words. The file is written atomically.
+    """
+    sentences = parse(gold_path)
+    if not len(heads) == len(deprels) == len(sentences):
+        raise ValueError(
+            f"write_predicted: {gold_path} has {len(sentences)} sentences, "
+            f"got {len(heads)} head and {len(deprels)} deprel sequences"
+        )
+    for number, (sentence, sentence_heads, sentence_rels) in enumerate(zip(sentences, heads, deprels), 1):
+        if not len(sentence_heads) == len(sentence_rels) == len(sentence["words"]):
+            raise ValueError(
+                f"write_predicted: sentence {number} of {gold_path} has {len(sentence['words'])} words, "
+                f"got {len(sentence_heads)} heads and {len(sentence_rels)} deprels"
+            )
+    out, k, w, inside = [], 0, 0, False  # k: sentence, w: word within it, inside: in a sentence block
+    for _, text in read_lines(gold_path):
+        if not text.strip():
+            if inside:
+                k, w, inside = k + 1, 0, False
+            out.append(text)
+            continue
+        inside = True
+        fields = text.split("\t")
+        if text.startswith("#") or _RANGE_ID.fullmatch(fields[0]):
+            out.append(text)
+        elif _WORD_ID.fullmatch(fields[0]):
+            fields[_HEAD], fields[_DEPREL], fields[_DEPS] = str(int(heads[k][w])), str(deprels[k][w]), "_"
+            out.append("\t".join(fields))
+            w += 1
+    if inside:
+        out.append("")  # every sentence ends with a blank line; the official scorer rejects a file without it
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write("\n".join(out) + "\n")
+    os.replace(tmp, out_path)
+    return out_path
+
+
+def _located(sentence: dict, block: list[tuple[int, str]], lines: bool) -> dict:
+    """``sentence`` (already validated), with the line numbers of its words and of its block if ``lines``."""
+    if not lines:
+        return sentence
+    sentence["lines"] = [number for number, text in block if _WORD_ID.fullmatch(text.split("\t", 1)[0])]
+    sentence["first_line"], sentence["last_line"] = block[0][0], block[-1][0]
+    return sentence
 
 
 def _sentence(path, block: list[tuple[int, str]]) -> dict:
