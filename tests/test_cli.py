@@ -60,3 +60,42 @@ def test_bad_cli_values_are_one_line_with_exit_2(capsys, workdir):
     assert main(["intermediate", "--task", "sts-b", "--lr", "-1"]) == 2
     assert "--lr must be > 0" in capsys.readouterr().err
     assert main(["target", "--seed", "one"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["intermediate", "--seed", "-1"], "--seed must be an integer in [0, 4294967295], got -1"),
+        (["intermediate", "--seed", "4294967296"], "--seed must be an integer in [0, 4294967295], got 4294967296"),
+        (["intermediate", "--seed", "1.5"], "--seed must be an integer, got '1.5'"),
+        (["pretrained", "--seed", "-1"], "--seed must be an integer in [0, 4294967295], got -1"),
+        (["intermediate", "--task", "sts-b", "--lr", "nan"], "--lr must be a finite number, got nan"),
+        (["intermediate", "--task", "sts-b", "--lr", "inf"], "--lr must be a finite number, got inf"),
+        (["intermediate", "--task", "sts-b", "--lr", "-1"], "--lr must be > 0, got -1.0"),
+        (["intermediate", "--task", "sts-b", "--lr", "0"], "--lr must be > 0, got 0.0"),
+        (["intermediate", "--task", "sts-b", "--lr", "fast"], "--lr must be a number, got 'fast'"),
+        (["tune", "--task", "sts-b", "--n-trials", "0"], "--n-trials must be > 0, got 0"),
+        (["tune", "--task", "sts-b", "--n-trials", "2.5"], "--n-trials must be an integer, got '2.5'"),
+        (["intermediate", "--task", "sts-b", "-S", "tasks.sts-b.train.lr=.inf"], "'tasks.sts-b.train.lr' must be a finite number"),
+        (["intermediate", "--task", "sts-b", "-S", "tasks.sts-b.train.lr=nan"], "'tasks.sts-b.train.lr' must be a finite number"),
+        (["intermediate", "-S", "grid.seeds=[-1]"], "'grid.seeds[0]' must be an integer in [0, 4294967295], got -1"),
+        (["target", "-S", "target.train.warmup_ratio=.nan"], "'target.train.warmup_ratio' must be a finite number"),
+        (["tune", "--task", "ud-parse", "-S", "tasks.ud-parse.lr_range=[1e-5,.inf]"], "'tasks.ud-parse.lr_range[1]' must be a finite"),
+        (["evaluate", "-S", "report.bootstrap_seed=-1"], "'report.bootstrap_seed' must be an integer in [0, 4294967295]"),
+        (["prepare", "-S", "data.synthetic.seed=4294967296"], "'data.synthetic.seed' must be an integer in [0, 4294967295]"),
+        (["report", "-S", "pretrained.mask_probability=.inf"], "'pretrained.mask_probability' must be a finite number"),
+    ],
+)
+def test_bad_values_fail_in_one_line_before_any_work(capsys, workdir, monkeypatch, args, message):
+    from xstilts import upstream
+    from xstilts.cli import main
+
+    def no_work(*args, **kwargs):  # the first step of a phase command: producing its upstream outputs
+        raise AssertionError("work started before the values were checked")
+
+    monkeypatch.setattr(upstream, "ensure", no_work)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("xstilts: error: ") and message in err
+    assert sorted(p.name for p in workdir.iterdir()) == ["params.yaml"]  # nothing created: no mlflow.db, no data/

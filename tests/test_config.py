@@ -68,12 +68,152 @@ def test_every_registered_task_has_a_params_block_and_vice_versa():
         ("grid.seeds=[1, 1]", "'grid.seeds' must be a non-empty list of distinct integers"),
         ("target.train.warmup_ratio=1.5", "'target.train.warmup_ratio' must be in [0, 1)"),
         ("justakey", "expected KEY=VALUE"),
+        # not finite: YAML's .inf/.nan, and the strings nan/inf that a float key would otherwise accept
+        ("tasks.sts-b.train.lr=.inf", "'tasks.sts-b.train.lr' must be a finite number, got inf"),
+        ("tasks.sts-b.train.lr=nan", "'tasks.sts-b.train.lr' must be a finite number, got nan"),
+        ("tasks.sts-b.train.lr='-inf'", "'tasks.sts-b.train.lr' must be a finite number, got -inf"),
+        ("tasks.sts-b.train.lr='.inf'", "'tasks.sts-b.train.lr' must be float, got str '.inf'"),
+        ("target.train.warmup_ratio=.nan", "'target.train.warmup_ratio' must be a finite number, got nan"),
+        ("target.train.epochs=1" + "0" * 400, "'target.train.epochs' must be a finite number, got inf"),
+        ("tasks.ud-parse.lr_range=[1e-5, .inf]", "'tasks.ud-parse.lr_range[1]' must be a finite number, got inf"),
+        ("tasks.ud-parse.head.dropout=.nan", "'tasks.ud-parse.head.dropout' must be a finite number, got nan"),
+        ("pretrained.mask_probability=.inf", "'pretrained.mask_probability' must be a finite number"),
+        # ranges
+        ("grid.seeds=[-1]", "'grid.seeds[0]' must be an integer in [0, 4294967295], got -1"),
+        ("grid.seeds=[1, 4294967296]", "'grid.seeds[1]' must be an integer in [0, 4294967295], got 4294967296"),
+        ("grid.seeds=[1.5]", "'grid.seeds[0]' must be int, got float 1.5"),
+        ("pretrained.seed=-1", "'pretrained.seed' must be an integer in [0, 4294967295]"),
+        ("data.synthetic.seed=4294967296", "'data.synthetic.seed' must be an integer in [0, 4294967295]"),
+        ("report.bootstrap_seed=-3", "'report.bootstrap_seed' must be an integer in [0, 4294967295]"),
+        ("target.train.epochs=0", "'target.train.epochs' must be > 0, got 0.0"),
+        ("tasks.ud-parse.lr_range=[-1e-5, 1e-4]", "'tasks.ud-parse.lr_range[0]' must be > 0"),
+        ("tasks.ud-parse.lr_range=[1e-4, 1e-5]", "'tasks.ud-parse.lr_range' must be [low, high] with 0 < low < high"),
+        ("tasks.ud-parse.head.dropout=1", "'tasks.ud-parse.head.dropout' must be in [0, 1), got 1"),
+        ("pretrained.mask_probability=0", "'pretrained.mask_probability' must be in (0, 1)"),
+        ("target.train.weight_decay=-0.1", "'target.train.weight_decay' must be >= 0"),
+        ("tune.n_trials=0", "'tune.n_trials' must be > 0, got 0"),
+        ("tune.train_subsample=0", "'tune.train_subsample' must be > 0, got 0"),
+        ("models.xlmr.tiny.num_heads=0", "'models.xlmr.tiny.num_heads' must be > 0"),
+        ("data.synthetic.ud_dev=-5", "'data.synthetic.ud_dev' must be > 0"),
+        ("grid.seeds={a: 1, a: 2}", "the value is not valid YAML (duplicate key 'a', first on line 1)"),
     ],
 )
 def test_bad_values_name_the_key(override, message):
     with pytest.raises(ConfigError, match=None) as err:
         config.load(PARAMS, [override])
     assert message in str(err.value)
+
+
+def _numeric_keys(node, key=""):
+    """Dotted key of every number in a plain configuration (a list counts once, by its own key)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _numeric_keys(v, f"{key}.{k}" if key else k)
+    elif isinstance(node, list):
+        if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in node):
+            yield key
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield key
+
+
+@pytest.mark.parametrize("profile", ["smoke", "paper"])
+def test_every_number_must_be_finite(profile):
+    """Not a list of keys to check: every number of the resolved configuration, found by walking it."""
+    keys = list(_numeric_keys(config.load(PARAMS, profile=profile).to_dict()))
+    assert {"grid.seeds", "tasks.ud-parse.lr_range", "tasks.ud-parse.head.dropout", "report.bootstrap_seed"} <= set(keys)
+    for key in keys:
+        for bad in (".nan", ".inf", "-.inf"):
+            value = f"[{bad}]" if key in ("grid.seeds",) or key.endswith("lr_range") else bad
+            with pytest.raises(ConfigError) as err:
+                config.load(PARAMS, [f"{key}={value}"], profile=profile)
+            assert f"'{key}" in str(err.value), (key, str(err.value))  # names the key (or its item: key[0])
+
+
+def test_seeds_take_the_whole_numpy_range():
+    cfg = config.load(PARAMS, ["grid.seeds=[0, 4294967295]", "pretrained.seed=4294967295", "report.bootstrap_seed=0"])
+    assert cfg.grid.seeds == (0, 2**32 - 1) and cfg.pretrained.seed == 2**32 - 1
+
+
+def test_float_keys_still_accept_yaml_1_1_exponents_written_as_strings(tmp_path):
+    # PyYAML (YAML 1.1) reads `2e-5` (no dot) as a string
+    text = PARAMS.read_text().replace("lr: 2.0e-5, epochs: 3,", "lr: 2e-5, epochs: 3,")
+    assert "lr: 2e-5, epochs: 3," in text
+    (tmp_path / "params.yaml").write_text(text)
+    assert config.load(tmp_path / "params.yaml", profile="paper").tasks["sts-b"].train.lr == pytest.approx(2e-5)
+    assert config.load(PARAMS, ["tasks.sts-b.train.lr=3e-5"]).tasks["sts-b"].train.lr == pytest.approx(3e-5)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line_of", "key"),
+    [
+        # a second `profile:` line: PyYAML would silently take the last one
+        ("profile: smoke\n", "profile: smoke\nprofile: paper\n", "profile: paper", "profile"),
+        # inside a nested block mapping
+        ("  use_tuned_lr: true\n", "  use_tuned_lr: true\n  use_tuned_lr: false\n", "  use_tuned_lr: false", "use_tuned_lr"),
+        # inside a flow mapping
+        ("{lr: 2.0e-5, epochs: 3,", "{lr: 2.0e-5, epochs: 3, lr: 1.0,", "{lr: 2.0e-5, epochs: 3, lr: 1.0,", "lr"),
+    ],
+)
+def test_duplicate_keys_are_an_error_naming_file_line_and_key(tmp_path, capsys, old, new, line_of, key):
+    text = PARAMS.read_text()
+    assert text.count(old) == 1
+    text = text.replace(old, new)
+    (line,) = [n for n, text_line in enumerate(text.splitlines(), 1) if line_of in text_line]  # the second
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        config.load(path)
+    assert str(err.value).startswith(f"{path}:{line}: ") and f"duplicate key '{key}'" in str(err.value)
+    assert main(["plan", "--params", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"xstilts: error: {path}:{line}: ") and f"'{key}'" in lines[0]
+
+
+def test_yaml_merge_keys_may_be_overridden(tmp_path):
+    # `<<: *anchor` copies a mapping's keys; keys written next to it override them (not duplicates)
+    text = PARAMS.read_text().replace("  mlm: {lr: 1.0e-3,", "  mlm: &recipe {lr: 1.0e-3,").replace(
+        "  train: {lr: 2.0e-5, epochs: 5,", "  train: {<<: *recipe, lr: 2.0e-5, epochs: 5,"
+    )
+    assert text.count("&recipe") == text.count("*recipe") == 1
+    (tmp_path / "params.yaml").write_text(text)
+    train = config.load(tmp_path / "params.yaml", profile="paper").target.train
+    assert (train.lr, train.epochs, train.max_length) == (pytest.approx(2e-5), 5, 128)
+
+
+RECIPE = "{lr: 1.0e-3, epochs: 1, batch_size: 2, max_length: 8, warmup_ratio: 0, weight_decay: 0}"
+
+
+def test_overridden_keys_are_recorded_but_are_not_parameters(tmp_path):
+    plain = config.load(PARAMS)
+    assert plain.overridden == frozenset() and not plain.is_overridden("tasks.sts-b.train.lr")
+    overrides = ["tasks.sts-b.train.lr=5e-4", "grid.seeds=[1]", f"tasks.ud-parse.train={RECIPE}"]
+    cfg = config.load(PARAMS, overrides)
+    assert cfg.overridden == {"tasks.sts-b.train.lr", "grid.seeds", "tasks.ud-parse.train"}
+    # the same value as in params.yaml (smoke), but set explicitly: it counts
+    assert cfg.is_overridden("tasks.sts-b.train.lr") and cfg.tasks["sts-b"].train == plain.tasks["sts-b"].train
+    assert cfg.is_overridden("tasks.ud-parse.train.lr")  # its mapping was replaced as a whole
+    assert not cfg.is_overridden("tasks.sts-b.train.epochs") and not cfg.is_overridden("tasks.sts-b")
+    assert not cfg.is_overridden("target.train.lr") and not cfg.is_overridden("tasks.sts-b.train.l")
+    whole_task = config.load(PARAMS, [f"tasks.sts-b={{train: {RECIPE}, lr_range: [1.0e-4, 1.0e-3]}}"])
+    assert whole_task.is_overridden("tasks.sts-b.train.lr")
+    # parameters only: to_dict/dump carry no record, and the dump still loads as a parameters file
+    assert set(cfg.to_dict()) == set(plain.to_dict()) and "overridden" not in cfg.to_dict()
+    assert cfg.to_dict() == config.load(PARAMS, [f"tasks.ud-parse.train={RECIPE}"]).to_dict()
+    dumped = cfg.dump(tmp_path / "config.yaml")
+    assert dumped.read_text().startswith("# set with -S: grid.seeds, tasks.sts-b.train.lr, tasks.ud-parse.train\n")
+    reloaded = config.load(dumped)
+    assert reloaded.to_dict() == cfg.to_dict() and reloaded.overridden == frozenset()
+    # frozen, and compared by value, the record included (it decides which learning rate is used)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.overridden = frozenset()
+    assert cfg == config.load(PARAMS, overrides) and plain == config.load(PARAMS)
+    assert cfg != reloaded
+
+
+def test_params_file_cannot_set_the_override_record(tmp_path):
+    path = _write(tmp_path, lambda raw: raw.update(overridden=["tasks.sts-b.train.lr"]))
+    with pytest.raises(ConfigError, match=r"unknown key 'overridden' \(allowed: profile, languages"):
+        config.load(path)
 
 
 def _write(tmp_path, mutate):

@@ -1,8 +1,9 @@
 """Strict configuration: ``params.yaml`` (+ ``-S key=value`` overrides) -> frozen dataclasses.
 
 Every experimental value lives in ``params.yaml``; the dataclasses below only give it a shape, so they
-carry no defaults. Loading is strict: an unknown key, a missing key, a wrong type, an unknown model or
-task name or a non-positive learning rate is a :class:`ConfigError` naming the key and what is allowed.
+carry no defaults. Loading is strict: a key given twice, an unknown key, a missing key, a wrong type, an
+unknown model or task name, a number that is not finite or out of its key's range (``_RANGES``) is a
+:class:`ConfigError` naming the key and what is allowed.
 
 Order of resolution:
 1. read ``params.yaml``; the profile is ``--profile`` / ``-S profile=...`` if given, else the file's;
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -31,6 +33,22 @@ SELECTIONS = ("final", "best-en-dev")
 MODEL_FAMILIES = ("bert", "xlmr")
 TOKENIZER_KINDS = ("wordpiece", "unigram")
 UD_SPLITS = ("train", "dev", "test")
+SEED_MAX = 2**32 - 1  # numpy.random.seed and torch's generators take seeds in [0, 2**32 - 1]
+
+# Allowed values of the numeric keys, by the key's last name; any other number must be > 0 (sizes,
+# counts, epochs, learning rates). Every number must also be finite (see `_validate`).
+_POSITIVE = ("> 0", lambda v: v > 0)
+_SEED = (f"an integer in [0, {SEED_MAX}]", lambda v: 0 <= v <= SEED_MAX)
+_RANGES = {
+    "seed": _SEED,
+    "seeds": _SEED,
+    "bootstrap_seed": _SEED,
+    "warmup_ratio": ("in [0, 1)", lambda v: 0 <= v < 1),
+    "dropout": ("in [0, 1)", lambda v: 0 <= v < 1),
+    "mask_probability": ("in (0, 1)", lambda v: 0 < v < 1),
+    "weight_decay": (">= 0", lambda v: v >= 0),
+    "curve_seeds": (">= 0", lambda v: v >= 0),  # a count of seeds, 0 = no learning curves
+}
 
 
 @dataclass(frozen=True)
@@ -165,17 +183,29 @@ class Config:
     data: DataSpec
     report: ReportSpec
     compute: ComputeSpec
+    # The dotted keys set with `-S`, as given: an explicit override beats a value found elsewhere (the
+    # tuned learning rate). A record of how the parameters were given, not a parameter: params.yaml cannot
+    # set it and to_dict() leaves it out, so the dumped configuration still loads as a parameters file.
+    overridden: frozenset[str] = dataclasses.field(default=frozenset(), metadata={"parameter": False})
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain (YAML/JSON-serialisable) form of the resolved configuration."""
-        return _plain(dataclasses.asdict(self))
+        """Plain (YAML/JSON-serialisable) form of the resolved parameters."""
+        data = dataclasses.asdict(self)
+        return _plain({f.name: data[f.name] for f in _parameters(Config)})
 
     def dump(self, path: str | Path) -> Path:
         """Write the resolved configuration as YAML (logged with every MLflow run)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
+        # a comment, so that the file stays a plain parameters file
+        header = f"# set with -S: {', '.join(sorted(self.overridden))}\n" if self.overridden else ""
+        path.write_text(header + yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
         return path
+
+    def is_overridden(self, key: str) -> bool:
+        """Whether `-S` set the dotted ``key`` or a mapping above it (``tasks.sts-b.train``, ``tasks.sts-b``)."""
+        parts = key.split(".")
+        return any(".".join(parts[:n]) in self.overridden for n in range(1, len(parts) + 1))
 
     def model(self, name: str) -> ModelSpec:
         return self.models[check_choice("model", name, self.models)]
@@ -192,7 +222,7 @@ def load(
     """Load ``params`` strictly; ``overrides`` are ``dotted.key=value`` strings, ``profile`` wins over both."""
     path = Path(params)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
     except FileNotFoundError:
         raise ConfigError(f"{path}: parameters file not found (run from the repository root or pass --params)")
     except yaml.YAMLError as err:
@@ -216,7 +246,7 @@ def load(
             _set_dotted(tree, key, value)
     config = _build(Config, tree, str(path), "")
     _validate(config, str(path))
-    return config
+    return dataclasses.replace(config, overridden=frozenset(key for key, _ in parsed))
 
 
 def check_choice(what: str, value: Any, allowed: typing.Iterable[str]) -> str:
@@ -224,6 +254,36 @@ def check_choice(what: str, value: Any, allowed: typing.Iterable[str]) -> str:
     if value not in allowed:
         raise ConfigError(f"{what}: unknown value {value!r} (allowed: {', '.join(map(str, allowed))})")
     return value
+
+
+def check_number(what: str, name: str, value: int | float) -> int | float:
+    """``value`` if it is finite and allowed for a key named ``name`` (e.g. ``lr``, ``seed``), else a
+    ConfigError naming ``what``. The one range check of params.yaml values and of the CLI's flags."""
+    allowed, ok = _RANGES.get(name, _POSITIVE)
+    if not math.isfinite(value):  # nan fails every comparison and inf passes `> 0`: check it first
+        raise ConfigError(f"{what} must be a finite number, got {value}")
+    if not ok(value):
+        raise ConfigError(f"{what} must be {allowed}, got {value}")
+    return value
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (YAML 1.1), except that a key given twice in one mapping is an error: PyYAML
+    silently keeps the last one, so a second `profile:` line would quietly switch the profile."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            # `<<: *anchor` merges a mapping whose keys may be overridden; other keys in params are scalars
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"duplicate key {key!r}, first on line {seen[key]}", problem_mark=key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 # -- profile blocks and overrides ------------------------------------------------------------------
@@ -261,9 +321,9 @@ def _parse_override(text: str) -> tuple[str, Any]:
     if not sep or not key.strip():
         raise ConfigError(f"override {text!r}: expected KEY=VALUE, e.g. -S tasks.sts-b.train.lr=2e-5")
     try:
-        return key.strip(), yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError:
-        raise ConfigError(f"override {text!r}: the value is not valid YAML")
+        return key.strip(), yaml.load(value, Loader=_StrictLoader) if value.strip() else ""
+    except yaml.YAMLError as err:
+        raise ConfigError(f"override {text!r}: the value is not valid YAML ({getattr(err, 'problem', err)})")
 
 
 def _set_dotted(tree: dict, key: str, value: Any) -> None:
@@ -287,7 +347,7 @@ def _build(kind: Any, value: Any, source: str, key: str) -> Any:
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: '{key or '<top>'}' must be a mapping, got {_typename(value)}")
-        fields = {f.name: f for f in dataclasses.fields(kind)}
+        fields = {f.name: f for f in _parameters(kind)}
         hints = typing.get_type_hints(kind)
         unknown = [k for k in value if k not in fields]
         if unknown:
@@ -333,7 +393,10 @@ def _scalar(kind: type, value: Any, source: str, key: str) -> Any:
             except ValueError:
                 pass
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an integer beyond the float range: reported as not finite in _validate
+                return math.inf
     elif kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -355,23 +418,19 @@ def _validate(config: Config, source: str) -> None:
         check_choice(f"{source}: grid.models", name, config.models)
     for name in config.grid.tasks:
         check_choice(f"{source}: grid.tasks", name, config.tasks)
-    if len(set(config.grid.seeds)) != len(config.grid.seeds) or not config.grid.seeds:
-        raise ConfigError(f"{source}: 'grid.seeds' must be a non-empty list of distinct integers")
-    if len(set(config.languages)) != len(config.languages) or "en" not in config.languages:
-        raise ConfigError(f"{source}: 'languages' must list distinct language codes including 'en'")
     check_choice(f"{source}: target.selection", config.target.selection, SELECTIONS)
     for name, model in config.models.items():
         check_choice(f"{source}: models.{name}.tiny.family", model.tiny.family, MODEL_FAMILIES)
         check_choice(f"{source}: models.{name}.tiny.tokenizer", model.tiny.tokenizer, TOKENIZER_KINDS)
-        _positive(source, f"models.{name}.tiny", model.tiny)
     for split in config.data.ud.sha256:
         check_choice(f"{source}: data.ud.sha256", split, UD_SPLITS)
-    _positive(source, "data.synthetic", config.data.synthetic, allow_zero=("seed",))
-    trains = {f"tasks.{name}.train": spec.train for name, spec in config.tasks.items()}
-    trains["target.train"] = config.target.train
-    trains["pretrained.mlm"] = config.pretrained.mlm
-    if not 0 < config.pretrained.mask_probability < 1:
-        raise ConfigError(f"{source}: 'pretrained.mask_probability' must be in (0, 1)")
+    for key, name, value in _numbers(config, "", ""):
+        check_number(f"{source}: '{key}'", name, value)
+    # what a single value's range cannot say
+    if len(set(config.grid.seeds)) != len(config.grid.seeds) or not config.grid.seeds:
+        raise ConfigError(f"{source}: 'grid.seeds' must be a non-empty list of distinct integers")
+    if len(set(config.languages)) != len(config.languages) or "en" not in config.languages:
+        raise ConfigError(f"{source}: 'languages' must list distinct language codes including 'en'")
     for name, spec in config.tasks.items():
         if known_tasks[name].family == "baseline":
             continue
@@ -380,23 +439,27 @@ def _validate(config: Config, source: str) -> None:
                 raise ConfigError(f"{source}: missing key 'tasks.{name}.{key}' (only the baseline does not train)")
         if len(spec.lr_range) != 2 or not 0 < spec.lr_range[0] < spec.lr_range[1]:
             raise ConfigError(f"{source}: 'tasks.{name}.lr_range' must be [low, high] with 0 < low < high")
-    _positive(source, "tune", config.tune)
-    _positive(source, "report", config.report, allow_zero=("bootstrap_seed", "curve_seeds"))
-    for key, train in trains.items():
-        if train is None:
-            continue
-        _positive(source, key, train, allow_zero=("warmup_ratio", "weight_decay"))
-        if not 0 <= train.warmup_ratio < 1:
-            raise ConfigError(f"{source}: '{key}.warmup_ratio' must be in [0, 1), got {train.warmup_ratio}")
 
 
-def _positive(source: str, key: str, spec: Any, allow_zero: tuple[str, ...] = ()) -> None:
-    for field in dataclasses.fields(spec):
-        value = getattr(spec, field.name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value < 0 or (value == 0 and field.name not in allow_zero):
-                bound = ">= 0" if field.name in allow_zero else "> 0"
-                raise ConfigError(f"{source}: '{key}.{field.name}' must be {bound}, got {value}")
+def _numbers(value: Any, key: str, name: str) -> typing.Iterator[tuple[str, str, int | float]]:
+    """(dotted key, key's last name, number) for every number in a built configuration; a list's items
+    go by the list's name (``grid.seeds[0]`` is a ``seeds``)."""
+    if dataclasses.is_dataclass(value):
+        for field in _parameters(type(value)):
+            yield from _numbers(getattr(value, field.name), _join(key, field.name), field.name)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _numbers(v, _join(key, k), k)
+    elif isinstance(value, tuple):
+        for i, v in enumerate(value):
+            yield from _numbers(v, f"{key}[{i}]", name)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield key, name, value
+
+
+def _parameters(kind: type) -> list[dataclasses.Field]:
+    """The fields of a config dataclass that are parameters (not records such as `Config.overridden`)."""
+    return [f for f in dataclasses.fields(kind) if f.metadata.get("parameter", True)]
 
 
 def _plain(value: Any) -> Any:
