@@ -13,6 +13,7 @@ import optuna
 import pytest
 
 from tests.conftest import FAST
+from xstilts import tune as tune_module
 from xstilts.cli import main
 from xstilts.tune import mask_url
 
@@ -52,9 +53,24 @@ def test_three_trials_then_two_more_continue_the_study(cell):
 
     assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "2") == 0
     result = json.loads((cell / "results" / "mbert" / "sts-b" / "tuned_lr.json").read_text())
-    assert result["n_trials_total"] == 5
+    assert result["n_trials_total"] == 5 and result["n_trials_failed"] == 0
+    assert result["n_trials_complete"] + result["n_trials_pruned"] == 5
     newest = max((r for r in _runs() if "mlflow.parentRunId" not in r.data.tags), key=lambda r: r.info.start_time)
     assert newest.data.metrics["n_trials_total"] == 5
+    lrs = [t.params["lr"] for t in _study(result["study_name"]).trials]
+    assert lrs[3] != lrs[0] and len(set(lrs)) == 5  # the continuation explores: no replay of the first draws
+
+
+def test_the_same_command_on_a_fresh_study_draws_the_same_rates(cell):
+    for name in ("fresh-a", "fresh-b"):
+        assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "2", "--study-name", name) == 0
+    assert [t.params["lr"] for t in _study("fresh-a").trials] == [t.params["lr"] for t in _study("fresh-b").trials]
+
+
+def _study(name, storage=None):
+    from xstilts.tune import open_storage
+
+    return optuna.load_study(study_name=name, storage=open_storage(storage))
 
 
 def test_a_pruned_trial_is_recorded_as_pruned(cell, monkeypatch):
@@ -83,8 +99,64 @@ def test_two_parallel_workers_share_one_study(cell):
     study = optuna.load_study(study_name="parallel", storage=open_storage(None))
     numbers = sorted(t.number for t in study.trials)
     assert numbers == [0, 1, 2, 3]  # no lost and no duplicated trials
+    assert len({t.params["lr"] for t in study.trials}) == 4  # each worker explores: no rate drawn twice
     children = [r for r in _runs() if "mlflow.parentRunId" in r.data.tags]
     assert len(children) == 4 and all(r.info.status == "FINISHED" for r in _runs())
+
+
+def _worker(*args, log):
+    """A `xstilts tune` worker process with one trial long enough to be killed in its middle."""
+    overrides = [*TUNE, "tasks.sts-b.train.epochs=1000"]
+    return subprocess.Popen([sys.executable, "-m", "xstilts", "tune", "--task", "sts-b", "--model", "mbert", "--n-trials",
+                             "1", *args, *[a for item in overrides for a in ("-S", item)]], stdout=log, stderr=log)  # fmt: skip
+
+
+def _kill_in_its_trial(worker, cell, timeout=300):
+    """kill -9 ``worker`` once its trial trains (its work directory exists); returns that directory."""
+    deadline = time.time() + timeout
+    while not (work := list((cell / "work" / "tune" / "mbert" / "sts-b").glob(f"trial*-{worker.pid}"))):
+        assert worker.poll() is None, (cell / "worker.log").read_text()[-3000:]
+        assert time.time() < deadline, "the worker's trial never started"
+        time.sleep(0.5)
+    worker.kill()
+    worker.wait()  # reaped: its pid no longer exists
+    return work[0]
+
+
+def test_a_killed_worker_leaves_no_trial_or_run_running(cell):
+    with open(cell / "worker.log", "w") as log:
+        work = _kill_in_its_trial(_worker("--study-name", "orphan", log=log), cell)
+    (child,) = [r for r in _runs() if "mlflow.parentRunId" in r.data.tags]
+    assert child.info.status == "RUNNING" and work.is_dir()  # what kill -9 leaves behind
+    live = _study("orphan").ask()  # the trial of a live parallel worker of this host: this test process
+    live.set_user_attr("worker", tune_module._this_worker())
+
+    assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "1", "--study-name", "orphan") == 0
+    assert [t.state.name for t in _study("orphan").trials] == ["FAIL", "RUNNING", "COMPLETE"]
+    runs = {r.info.run_id: r for r in _runs()}
+    old_child, old_parent = runs[child.info.run_id], runs[child.data.tags["mlflow.parentRunId"]]
+    assert old_child.info.status == "KILLED" and old_child.data.tags["optuna.state"] == "FAIL"
+    assert old_parent.info.status == "KILLED"
+    assert [r.info.status for r in runs.values()].count("RUNNING") == 0
+    assert not work.exists()
+    result = json.loads((cell / "results" / "mbert" / "sts-b" / "tuned_lr.json").read_text())
+    counts = [result[f"n_trials_{k}"] for k in ("total", "complete", "pruned", "failed")]
+    assert counts == [3, 1, 0, 1]  # the live worker's trial counts in the total only
+
+
+def test_a_database_storage_fails_a_trial_whose_heartbeats_stopped(cell, monkeypatch):
+    """A dead worker of another host is known by its missing heartbeats (database storages only)."""
+    storage = f"sqlite:///{cell / 'study.db'}"
+    with open(cell / "worker.log", "w") as log:
+        work = _kill_in_its_trial(_worker("--study-name", "silent", "--storage", storage, log=log), cell)
+    monkeypatch.setattr(tune_module, "_worker_alive", lambda worker: None)  # as if it had run on another host
+    monkeypatch.setattr(tune_module, "GRACE_PERIOD", 1)
+    time.sleep(2)  # its last heartbeat is older than the grace period
+
+    assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "1", "--study-name", "silent", "--storage", storage) == 0
+    assert [t.state.name for t in _study("silent", storage).trials] == ["FAIL", "COMPLETE"]
+    assert sorted(r.info.status for r in _runs()) == ["FINISHED", "FINISHED", "KILLED", "KILLED"]
+    assert work.is_dir()  # on another host it would not be ours to remove
 
 
 def test_a_password_logged_by_mlflow_run_is_flagged(monkeypatch, caplog):
@@ -95,20 +167,81 @@ def test_a_password_logged_by_mlflow_run_is_flagged(monkeypatch, caplog):
     monkeypatch.setenv("MLFLOW_RUN_ID", "0" * 32)  # under `mlflow run`
     assert not warn_if_password_logged("postgresql://alice@db/optuna") and not warn_if_password_logged(None)
     assert warn_if_password_logged("postgresql://alice:s3cret@db/optuna")
+    assert warn_if_password_logged("postgresql://alice@db/optuna?password=s3cret")
     assert "PGPASSWORD" in caplog.text and "s3cret" not in caplog.text
 
 
 def test_credentials_are_masked():
     assert mask_url("postgresql://alice:s3cret@db.example:5432/optuna") == "postgresql://alice:***@db.example:5432/optuna"
+    assert mask_url("postgresql://alice@db/optuna?password=s3cret&sslmode=require") == (
+        "postgresql://alice@db/optuna?password=***&sslmode=require"
+    )
     assert mask_url(None) == "journal:.optuna/journal.log"
-    assert "s3cret" not in mask_url("mysql+pymysql://bob:s3cret@h/d")
+    assert mask_url("postgresql:/alice:s3cret@db/optuna") == "postgresql:***"  # not a URL: the scheme only
 
 
-def test_a_bad_storage_url_is_one_clear_error(cell, capsys):
-    assert tune("--task", "sts-b", "--model", "mbert", "--storage", "nosuchdb://u:pw@h/x") == 2
+HOSTILE = [  # a storage URL, and what of it must never be shown
+    ("mysql+pymysql://bob:s3cret@h/d?charset=utf8", ["s3cret"]),
+    ("postgresql://:s3cret@db/optuna", ["s3cret"]),
+    ("postgresql://alice:s3cret@[::1]:5432/optuna", ["s3cret"]),
+    ("postgresql://alice@db/optuna?password=s3cret", ["s3cret"]),
+    ("postgresql://alice@db/optuna?sslmode=require&PassWord=s3cret", ["s3cret"]),
+    ("postgresql://alice@db/optuna?sslpassword=s3cret&pwd=s3cret&pass=s3cret", ["s3cret"]),
+    ("sqlite:///study.db?password=s3cret", ["s3cret"]),
+    ("postgresql://alice:top@secret@db/optuna", ["top", "secret"]),  # unescaped @
+    ("postgresql://alice:s3c/ret@db/optuna", ["s3c"]),
+    ("postgresql://alice:s3c?ret@db/optuna?x=1", ["s3c"]),
+    ("postgresql://alice:s3c%40ret@db/optuna", ["s3c"]),
+    ("postgresql://alice/x:s3cret@db", ["s3cret"]),
+    ("postgresql:/alice:s3cret@db/optuna", ["s3cret"]),  # malformed
+    ("postgresql//alice:s3cret@db", ["s3cret"]),
+    ("alice:s3cret@db", ["s3cret"]),
+]
+
+
+@pytest.mark.parametrize("url, secrets", HOSTILE)
+def test_no_password_survives_masking(url, secrets):
+    masked = mask_url(url)
+    assert not [secret for secret in secrets if secret in masked], masked
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["nosuchdb://u:s3cret@h/x", "postgresql:/alice:s3cret@h/db", "postgresql://alice:top@s3cret@127.0.0.1:1/db",
+     "postgresql://alice@127.0.0.1:1/db?password=s3cret", "postgresql://alice:s3cret@127.0.0.1:1/db"],
+)  # fmt: skip
+def test_a_bad_storage_url_is_one_clear_error(cell, capsys, url):
+    assert tune("--task", "sts-b", "--model", "mbert", "--storage", url) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("xstilts: error: --storage nosuchdb://u:***@h/x: cannot open")
-    assert "pw" not in err[0]
+    assert len(err) == 1 and err[0].startswith("xstilts: error: --storage ") and "s3cret" not in err[0]
+    if url.startswith("nosuchdb"):
+        assert err[0].startswith("xstilts: error: --storage nosuchdb://u:***@h/x: cannot open")
+
+
+def test_a_driver_error_that_echoes_the_password_is_scrubbed(monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from xstilts.errors import ConfigError
+
+    url = "postgresql://bob@db/optuna?password=s3%40cret"
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connect", {}, Exception(f"bad conninfo {url} (password=s3@cret) for user bob"))
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", refuse)
+    with pytest.raises(ConfigError) as caught:
+        tune_module.open_storage(url)
+    assert "bad conninfo" in str(caught.value) and "s3" not in str(caught.value)
+
+
+def test_no_password_in_the_tracking_store_or_the_result(cell, capsys, caplog):
+    storage = f"sqlite:///{cell / 'study.db'}?password=s3cret"
+    assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "1", "--storage", storage) == 0
+    parent = next(r for r in _runs() if "mlflow.parentRunId" not in r.data.tags)
+    assert parent.data.params["storage"] == storage.replace("s3cret", "***")
+    assert not [r for r in _runs() if "s3cret" in json.dumps([r.data.params, r.data.tags])]
+    assert "s3cret" not in (cell / "results" / "mbert" / "sts-b" / "tuned_lr.json").read_text()
+    assert "s3cret" not in capsys.readouterr().err + caplog.text
 
 
 def test_the_baseline_has_nothing_to_tune(cell):

@@ -8,13 +8,20 @@ land in it, and so that a pruned or failed trial is recorded as such.
 
 The search: the learning rate, log-uniform in the task's ``tasks.<task>.lr_range``; everything else as in
 ``params.yaml``; the objective is the task's dev metric after the last epoch (LAS for ``ud-parse``,
-Spearman for ``sts-b``, accuracy for ``ud-pos``). Sampler: TPE seeded with ``--seed``; pruner: median
-pruner fed the dev metric after every epoch.
+Spearman for ``sts-b``, accuracy for ``ud-pos``). Sampler: TPE, each trial seeded from ``--seed`` and its
+trial number (parallel workers and continuations explore; a fresh study repeats); pruner: median pruner fed
+the dev metric after every epoch.
 
 Storage: by default Optuna's journal file ``.optuna/journal.log`` (append-only with file locks, safe for
 several processes on one machine; one SQLite file shared by parallel workers is not). For many machines
 pass any SQLAlchemy URL, e.g. ``--storage postgresql://user:password@host/db``. Running the same command
 again with the same study name continues that study: N more trials are added to the earlier ones.
+
+A worker that dies without ending its trial (kill -9, the OOM killer, a lost host) leaves it RUNNING. The
+next ``xstilts tune`` of the study ends such a trial FAIL, its MLflow runs KILLED and removes its work
+directory, before it runs new trials. Dead means: a recorded pid of this host (this boot and pid namespace)
+that no longer runs (any storage), or, on a database storage, no heartbeat for ``GRACE_PERIOD`` seconds
+(Optuna's heartbeats; the journal storage has none, so a worker of another host is never judged there).
 """
 
 from __future__ import annotations
@@ -23,9 +30,14 @@ import hashlib
 import json
 import logging
 import os
+import re
+import shutil
+import socket
 import tempfile
 import time
+import warnings
 from pathlib import Path
+from urllib.parse import unquote, unquote_plus
 
 from xstilts import paths, tasks, tracking
 from xstilts.errors import ConfigError, XstiltsError
@@ -35,6 +47,13 @@ log = logging.getLogger(__name__)
 
 JOURNAL = Path(".optuna") / "journal.log"
 TUNED_LR = "tuned_lr.json"
+# Database storages: a running trial's heartbeat every HEARTBEAT_INTERVAL s, from a thread (a long epoch does
+# not delay it); after GRACE_PERIOD s without one, the next worker declares the trial dead. Failing a live
+# trial would lose it, so the grace period is generous: ten missed heartbeats.
+HEARTBEAT_INTERVAL = 60
+GRACE_PERIOD = 600
+# Query parameters that carry a secret: password, passwd, sslpassword, pwd, ... in any case
+SECRET_KEY = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
 
 
 def tuned_lr_path(model: str, task: str) -> Path:
@@ -42,22 +61,71 @@ def tuned_lr_path(model: str, task: str) -> Path:
 
 
 def mask_url(url: str | None) -> str:
-    """A storage URL safe to log: the password is replaced by ``***``."""
+    """A storage URL safe to log and to store: every password is replaced by ``***``.
+
+    Covered: the password of the user info, query parameters that name one (``?password=``, ``sslpassword``,
+    ``pwd``, ...), a password with an unescaped ``@`` or ``/``; a text that is not a URL (``postgresql:/...``)
+    or is ambiguous (two ``@``) shows its scheme only. A last check hides everything but the scheme if any
+    reading of the password (:func:`_secrets`) is still in the result.
+    """
     if not url:
         return f"journal:{JOURNAL}"
-    if "://" not in url:
+    if url.startswith("journal:"):
         return url
     from sqlalchemy.engine import make_url
 
+    scheme = re.match(r"[A-Za-z][\w+.-]*(?=:)", url)
+    if not scheme or "://" not in url:
+        return f"{scheme[0]}:***" if scheme else "***"
+    fallback = f"{scheme[0]}://***"
+    rest = url.split("://", 1)[1]
+    if rest.count("@") > 1:  # which "@" ends the user info? SQLAlchemy and the user may disagree
+        return fallback
+    # the password never reaches the parser: it cannot end up in the host or database of a misreading
+    userinfo, at, location = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy understands: drop anything between :// and @
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}" if "@" in rest else url
+        parsed = make_url(f"{scheme[0]}://{user}{colon and ':x'}{at}{location}")
+        query = {key: "***" if SECRET_KEY.search(key) else value for key, value in parsed.query.items()}
+        masked = parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+    except Exception:  # not a URL SQLAlchemy understands
+        return fallback
+    return fallback if any(secret in masked for secret in _secrets(url)) else masked
+
+
+def _secrets(url: str | None) -> set[str]:
+    """Every reading of the passwords in ``url``, as written and percent-decoded: the user info's password
+    (up to the last ``@``, so that an unescaped ``@`` stays in it; SQLAlchemy's reading too) and the values of
+    query parameters whose name says password. Empty for the journal and for URLs without a password."""
+    if not url or url.startswith("journal:"):
+        return set()
+    rest = url.partition(":")[2].lstrip("/")  # also for malformed URLs such as postgresql:/user:pw@host
+    userinfo = rest.rpartition("@")[0]
+    found = {userinfo.partition(":")[2], "" if "://" in url else userinfo}  # not a URL: is "x:" a scheme?
+    try:
+        from sqlalchemy.engine import make_url
+
+        found.add(make_url(url).password or "")
+    except Exception:
+        pass
+    for pair in re.split("[&;]", rest.partition("?")[2]):
+        key, _, value = pair.partition("=")
+        if SECRET_KEY.search(unquote_plus(key)):
+            found.add(value)
+    return {form for secret in found if secret for form in (secret, unquote(secret), unquote_plus(secret))}
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (an error message of SQLAlchemy or the database driver) without the URL or its passwords."""
+    text = text.replace(url, mask_url(url))
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def open_storage(url: str | None):
-    """Optuna storage for ``url``: None -> the journal file; ``journal:PATH`` -> that journal; else SQLAlchemy."""
+    """Optuna storage for ``url``: None -> the journal file; ``journal:PATH`` -> that journal; else SQLAlchemy
+    (with heartbeats, so that the trial of a dead worker is found and cleaned up: :func:`_end_dead_trial`)."""
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -65,19 +133,27 @@ def open_storage(url: str | None):
         path = Path(url.split(":", 1)[1]) if url else JOURNAL
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
+    if url.partition("://")[2].count("@") > 1:
+        raise ConfigError(f"--storage {mask_url(url)}: more than one '@'; write an '@' in the user name, password "
+                          "or a parameter as %40")  # fmt: skip
     if url.startswith("sqlite"):
         log.warning("a SQLite study storage is not safe for parallel workers; use the journal file or PostgreSQL")
     from sqlalchemy.exc import IntegrityError, ProgrammingError
 
     for attempt in range(8):
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+            with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=HEARTBEAT_INTERVAL,
+                    grace_period=GRACE_PERIOD, heartbeat_stale_trial_callback=_end_dead_trial,
+                )  # fmt: skip
         except Exception as err:
             # Two workers creating the schema at once: PostgreSQL reports the loser's CREATE as a unique
             # violation or as "type/relation ... already exists". The winner's tables are there: try again.
             concurrent = isinstance(err, IntegrityError) or (isinstance(err, ProgrammingError) and "already exists" in str(err))
             if not concurrent:  # bad scheme, missing driver, unreachable server, no permission: one line, masked
-                reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                reason = _scrub(str(err).strip(), url).splitlines()[0] if str(err).strip() else type(err).__name__
                 raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({reason})") from None
             time.sleep(0.5 * (attempt + 1))
     raise ConfigError(f"--storage {mask_url(url)}: could not create the study tables (concurrent creation)")
@@ -86,7 +162,7 @@ def open_storage(url: str | None):
 def warn_if_password_logged(storage: str | None) -> bool:
     """Under `mlflow run -P storage=...`, MLflow logs the raw URL as a run parameter before xstilts starts:
     say so when that URL carries a password (it cannot be masked afterwards; MLflow params are immutable)."""
-    if not storage or mask_url(storage) == storage or not os.environ.get("MLFLOW_RUN_ID"):
+    if not _secrets(storage) or not os.environ.get("MLFLOW_RUN_ID"):
         return False
     log.warning("the --storage URL carries a password, and `mlflow run` logged it in clear as a run parameter; "
                 "leave it out of the URL and set PGPASSWORD or ~/.pgpass instead")
@@ -126,10 +202,11 @@ def run(cfg, model: str, task_name: str, n_trials: int | None = None, storage: s
         study_name=study_name,
         storage=open_storage(storage),
         direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
+        sampler=_sampler(seed),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
         load_if_exists=True,
     )
+    _fail_dead_trials(study)
     params = {
         "storage": mask_url(storage), "study_name": study_name, "n_trials": n_trials, "lr_low": low,
         "lr_high": high, "metric": f"dev_{task.dev_metric}", "train_subsample": cfg.tune.train_subsample,
@@ -137,26 +214,37 @@ def run(cfg, model: str, task_name: str, n_trials: int | None = None, storage: s
     }  # fmt: skip
     with tracking.phase_run(cfg, "tune", model=model, task=task_name, seed=seed, params=params) as parent:
         study.optimize(
-            lambda trial: _objective(trial, cfg, model, task_name, seed, low, high),
+            lambda trial: _objective(trial, cfg, model, task_name, seed, low, high, parent.info.run_id),
             n_trials=n_trials,
             catch=(),  # a failing trial is a bug to see, not a value to skip
         )
-        finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-        if not finished:
-            raise XstiltsError(f"study {study_name}: no trial completed (all were pruned); run more trials")
+        counts = trial_counts(study)
+        if not counts["n_trials_complete"]:
+            raise XstiltsError(f"study {study_name}: no trial completed ({counts['n_trials_pruned']} pruned, "
+                               f"{counts['n_trials_failed']} failed); run more trials")  # fmt: skip
         best = study.best_trial
         summary = {
             "lr": best.params["lr"], "value": best.value, "metric": f"dev_{task.dev_metric}",
-            "study_name": study_name, "storage": mask_url(storage), "n_trials_total": len(study.trials),
-            "best_trial": best.number, "run_id": parent.info.run_id,
+            "study_name": study_name, "storage": mask_url(storage), **counts, "best_trial": best.number,
+            "run_id": parent.info.run_id,
         }  # fmt: skip
         tracking.log_params({"best_lr": best.params["lr"]})
-        tracking.log_metrics({"best_lr": best.params["lr"], "best_value": best.value, "n_trials_total": len(study.trials)})
+        tracking.log_metrics({"best_lr": best.params["lr"], "best_value": best.value, **counts})
         _log_plots(study)
     write_json(out, summary)
     log.info("study %s: best lr %.3g (%s %.4f) after %d trials", study_name, summary["lr"], summary["metric"],
              summary["value"], summary["n_trials_total"])  # fmt: skip
     return summary
+
+
+def trial_counts(study) -> dict[str, int]:
+    """``n_trials_total``: every trial of the study, over all invocations and workers (trials still running
+    in a parallel worker included); ``n_trials_complete``/``_pruned``/``_failed``: those that ended so."""
+    from optuna.trial import TrialState
+
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    counts = {"complete": TrialState.COMPLETE, "pruned": TrialState.PRUNED, "failed": TrialState.FAIL}
+    return {"n_trials_total": len(states)} | {f"n_trials_{name}": states.count(state) for name, state in counts.items()}
 
 
 def tuned_lr(cfg, model: str, task: str) -> float | None:
@@ -167,11 +255,19 @@ def tuned_lr(cfg, model: str, task: str) -> float | None:
     return json.loads(path.read_text()).get("lr")
 
 
-def _objective(trial, cfg, model: str, task_name: str, seed: int, low: float, high: float) -> float:
+def _objective(
+    trial, cfg, model: str, task_name: str, seed: int, low: float, high: float, parent_run_id: str
+) -> float:
     import optuna
 
     from xstilts import phases
 
+    # first of all, so that whoever finds this trial RUNNING after a kill -9 can tell and clean up
+    trial.set_user_attr("worker", _this_worker())
+    trial.set_user_attr("mlflow_parent_run_id", parent_run_id)
+    # as phases.intermediate_trial names it
+    work = phases.WORK / "tune" / model / task_name / f"trial{trial.number}-{os.getpid()}"
+    trial.set_user_attr("work_dir", str(work.resolve()))
     lr = trial.suggest_float("lr", low, high, log=True)
     with tracking.trial_run(trial.number, {"lr": lr}) as child:
         trial.set_user_attr("mlflow_run_id", child.info.run_id)
@@ -183,6 +279,93 @@ def _objective(trial, cfg, model: str, task_name: str, seed: int, low: float, hi
 
         metrics = phases.intermediate_trial(cfg, model, task_name, seed, lr, trial.number, report)
         return metrics[tasks.get(task_name).dev_metric]
+
+
+def _sampler(seed: int):
+    """TPE whose randomness comes from (``seed``, trial number) rather than from one stream per process.
+
+    One seeded stream per process made parallel workers draw the same learning rates, and every
+    continuation of a study repeat the first ones. Trial numbers are unique across workers and grow across
+    continuations, so each trial gets its own draw, while the same command on a fresh study still gives the
+    same rates. After its startup trials TPE samples from its model of the finished trials, as usual.
+    """
+    import numpy as np
+    from optuna.samplers import TPESampler
+
+    class TrialSeededTPE(TPESampler):
+        def before_trial(self, study, trial) -> None:
+            trial_seed = int(np.random.SeedSequence([seed, trial.number]).generate_state(1)[0])
+            self._rng.rng.seed(trial_seed)  # TPE's own draws (candidates from its Parzen estimators)
+            self._random_sampler._rng.rng.seed(trial_seed)  # the startup trials' uniform draws
+            super().before_trial(study, trial)
+
+    return TrialSeededTPE(seed=seed)
+
+
+# -- trials of dead workers -----------------------------------------------------------------------------
+
+
+def _this_worker() -> dict:
+    """Who runs a trial: the pid, and where that pid names this one process (:func:`_pid_space`)."""
+    return {"host": socket.gethostname(), "pid_space": _pid_space(), "pid": os.getpid()}
+
+
+def _pid_space() -> str:
+    """This boot of this host's kernel and this pid namespace (a container may have its own)."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() + " " + os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux: the host name alone
+        return "?"
+
+
+def _worker_alive(worker: dict | None) -> bool | None:
+    """Whether the process that recorded ``worker`` still runs; None when that cannot be known from here
+    (another host, or a trial that died before recording its worker)."""
+    here = _this_worker()
+    if not worker or (worker.get("host"), worker.get("pid_space")) != (here["host"], here["pid_space"]):
+        return None
+    try:
+        os.kill(worker["pid"], 0)  # signal 0: only asks whether the pid exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to someone else
+        return True
+    return True
+
+
+def _fail_dead_trials(study) -> None:
+    """Trials left RUNNING by a dead worker of this host end FAIL and are cleaned up (:func:`_end_dead_trial`).
+
+    Workers of other hosts: on a database storage, Optuna fails trials without a heartbeat for
+    ``GRACE_PERIOD`` seconds before every new trial (``fail_stale_trials`` in ``study.optimize``), and calls
+    :func:`_end_dead_trial` for each."""
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if _worker_alive(trial.user_attrs.get("worker")) is False:
+            try:
+                study.tell(trial.number, state=TrialState.FAIL)
+            except UpdateFinishedTrialError:  # another worker starting at the same time got there first
+                continue
+            _end_dead_trial(study, trial)
+
+
+def _end_dead_trial(study, trial) -> None:
+    """The rest of a trial whose worker died (Optuna has failed it): its worker's MLflow runs end KILLED, its
+    work directory goes (if on this host). Also Optuna's callback for trials whose heartbeat stopped."""
+    worker = trial.user_attrs.get("worker") or {}
+    alive = _worker_alive(worker)
+    if alive:  # heartbeat-stale yet running here (a stalled database connection): leave its runs and files
+        log.warning("study %s: trial %d was failed for lack of heartbeats, but its worker (pid %s) still runs",
+                    study.study_name, trial.number, worker.get("pid"))  # fmt: skip
+        return
+    if trial.user_attrs.get("mlflow_parent_run_id"):
+        tracking.end_dead_tune_runs(trial.user_attrs["mlflow_parent_run_id"])
+    if alive is False and trial.user_attrs.get("work_dir"):
+        shutil.rmtree(trial.user_attrs["work_dir"], ignore_errors=True)
+    log.warning("study %s: trial %d was left RUNNING by a worker that died (pid %s on %s): now FAIL, its MLflow "
+                "runs KILLED", study.study_name, trial.number, worker.get("pid"), worker.get("host", "?"))  # fmt: skip
 
 
 def _log_plots(study) -> None:
