@@ -43,3 +43,16 @@ def test_the_same_tokenizer_from_another_directory_reuses_the_cached_encoding(sa
     assert nli.encode_dataset(on_disk, first_tok, 16, vocab)._fingerprint != first._fingerprint
     other = models.train_tokenizer(config.load(REPO / "params.yaml").model("mbert").tiny, ["quite other words"] * 9)
     assert nli.encode_dataset(on_disk, other, 32, vocab)._fingerprint != first._fingerprint
+
+
+def test_truncation_counts_the_words_cut_off_at_the_end_only():
+    import datasets
+
+    from xstilts.tasks._encoding import truncation
+
+    features = datasets.Dataset.from_dict({
+        "word_mask": [[1, 1, 1], [1, 1, 0, 0], [1, 0, 1], [1, 1, 0]],
+        "length": [8, 10, 10, 7],  # rows 2 and 3 fill max_length 10; row 4's last word tokenized to nothing
+    })
+    assert truncation(features, 10) == {"sentences": 1, "words": 2}
+    assert truncation(datasets.Dataset.from_dict({"input_ids": [[1]], "length": [1]}), 10) == {}

@@ -296,3 +296,47 @@ def test_save_load_round_trip(tmp_path, kind, options, batch):
     assert expected.keys() == got.keys()
     for key in expected:
         assert torch.equal(expected[key], got[key]), key
+
+
+# ----------------------------------------------------------------------------------- truncation
+def test_visible_arcs_ignore_cut_off_words_and_cut_off_heads():
+    from xstilts.heads import visible_arcs
+
+    word_mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0]])  # 3 of 5 words left; 2 words, then padding
+    gold = torch.tensor([[2, 0, 4, 2, 3], [0, 1, -100, -100, -100]])  # word 3's head is word 4, cut off
+    assert visible_arcs(gold, word_mask).tolist() == [[2, 0, -100, -100, -100], [0, 1, -100, -100, -100]]
+
+
+def test_a_real_sentence_longer_than_max_length_gives_a_finite_loss_and_gradients(project):
+    """The 159-word EWT train sentence at max_length 64 with the tiny mBERT's WordPiece vocabulary: before the
+    fix, a visible word whose gold head was cut off put its target on a -inf column: an infinite loss."""
+    from tests.data.formats import REAL_UD_TRAIN
+    from xstilts.data import conllu
+    from xstilts.heads import masked_cross_entropy
+    from xstilts.models import encoder_with_head, load_encoder
+    from xstilts.tasks import get
+    from xstilts.train import PadCollator
+
+    sentence = max(conllu.parse(REAL_UD_TRAIN), key=lambda s: len(s["words"]))
+    assert len(sentence["words"]) == 159
+    encoder, tokenizer = load_encoder(project / "models" / "pretrained" / "mbert")
+    task = get("ud-parse")
+    vocab = sorted(set(sentence["deprels"]))
+    columns = {key: [sentence[key]] for key in ("words", "heads", "deprels")}
+    features = task.encode(columns, tokenizer, 64, vocab)
+    batch = PadCollator(task.pad_values(tokenizer))([{k: v[0] for k, v in features.items()}])
+    visible = int(batch["word_mask"].sum())
+    assert batch["input_ids"].shape[1] == 64 and 0 < visible < 159
+    heads = torch.tensor(sentence["heads"])
+    assert ((heads[:visible] > visible)).any(), "the test needs a visible word whose head was cut off"
+
+    torch.manual_seed(0)
+    net = encoder_with_head(encoder, build_head("biaffine", encoder.config.hidden_size, num_labels=len(vocab)))
+    randomise(net.head)
+    out = net(**batch)
+    assert torch.isfinite(out["loss"])
+    out["loss"].backward()
+    assert all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
+    # the fault it guards against: the old target (masked by word_mask only) gives an infinite arc loss
+    old_target = batch["heads"].masked_fill(~batch["word_mask"].bool(), -100)
+    assert torch.isinf(masked_cross_entropy(out["arc_scores"].detach(), old_target))

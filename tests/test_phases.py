@@ -153,7 +153,40 @@ def test_a_killed_phase_resumes_from_its_checkpoint(cell):
 
     resumed = subprocess.run(args + slow, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"resuming from {work / checkpoint}" in resumed.stderr or "resuming from work" in resumed.stderr
-    statuses = sorted(r.info.status for r in runs("intermediate"))
-    assert statuses == ["FINISHED", "KILLED"]
+    assert f"resuming from {work.relative_to(cell) / checkpoint}" in resumed.stderr
+    (run,) = runs("intermediate")  # the resumed phase continued the run that SIGTERM ended KILLED
+    assert run.info.run_id == killed.info.run_id and run.info.status == "FINISHED"
     assert (cell / "models" / "intermediate" / "mbert" / "sts-b" / "seed1" / "encoder").exists()
+
+
+@pytest.mark.parametrize(
+    ("cli", "overrides", "expected"),
+    [
+        (None, [], (3e-4, "tuned")),  # a tuned rate beats params.yaml
+        (None, ["tune.use_tuned_lr=false"], (5e-4, "params")),
+        (None, ["tasks.sts-b.train.lr=7e-4"], (7e-4, "override")),  # -S beats the tuned rate
+        (None, ["tasks.sts-b.train={lr: 8e-4, epochs: 1, batch_size: 8, max_length: 32, warmup_ratio: 0, weight_decay: 0}"],
+         (8e-4, "override")),
+        (9e-4, ["tasks.sts-b.train.lr=7e-4"], (9e-4, "cli")),  # --lr beats everything
+    ],
+)
+def test_one_learning_rate_by_the_stated_rule(workdir, cli, overrides, expected):
+    from xstilts import config
+    from xstilts.phases import learning_rate
+
+    (workdir / "results" / "mbert" / "sts-b").mkdir(parents=True)
+    (workdir / "results" / "mbert" / "sts-b" / "tuned_lr.json").write_text(json.dumps({"lr": 3e-4}))
+    cfg = config.load("params.yaml", overrides)
+    assert cfg.task("sts-b").train.lr in (5e-4, 7e-4, 8e-4)  # the smoke block's value, unless overridden
+    assert learning_rate(cfg, "mbert", "sts-b", cli) == expected
+
+
+def test_an_override_beats_the_tuned_rate_end_to_end(cell):
+    (cell / "results" / "mbert" / "sts-b").mkdir(parents=True, exist_ok=True)
+    (cell / "results" / "mbert" / "sts-b" / "tuned_lr.json").write_text(json.dumps({"lr": 3e-4}))
+    xstilts("intermediate", "--model", "mbert", "--task", "sts-b", "--seed", "1", "--no-upstream",
+            overrides=FAST + ["tasks.sts-b.train.lr=7e-4"])
+    (run,) = runs("intermediate")
+    assert run.data.tags["xstilts.lr_source"] == "override" and float(run.data.params["lr"]) == 7e-4
+    summary = read(cell / "results" / "mbert" / "sts-b" / "seed1" / "intermediate.json")
+    assert summary["recipe"]["lr"] == 7e-4 and summary["lr_source"] == "override"

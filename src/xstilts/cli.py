@@ -49,6 +49,13 @@ def cmd_data_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score_ud(args: argparse.Namespace) -> int:
+    from xstilts.score import score_ud
+
+    print(json.dumps(score_ud(args.gold, args.system)))
+    return 0
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     cfg = _load_config(args)
     from xstilts import prepare
@@ -77,18 +84,12 @@ def _cell_options(parser: argparse.ArgumentParser, task: bool = True, lr: bool =
 def _cell(args: argparse.Namespace):
     """(cfg, model, task, seed, lr) with the grid's defaults filled in and every value validated."""
     from xstilts.config import check_choice
-    from xstilts.errors import ConfigError
 
     cfg = _load_config(args)
     model = check_choice("--model", args.model or cfg.grid.models[0], cfg.models)
     task = check_choice("--task", getattr(args, "task", "") or cfg.grid.tasks[0], cfg.tasks)
-    try:
-        seed = int(args.seed) if str(args.seed) != "" else cfg.grid.seeds[0]
-        lr = float(args.lr) if getattr(args, "lr", "") not in ("", None) else None
-    except ValueError as err:
-        raise ConfigError(f"--seed/--lr: not a number ({err})") from None
-    if lr is not None and lr <= 0:
-        raise ConfigError(f"--lr must be > 0, got {lr}")
+    seed = _number("--seed", args.seed, int, "seed") if str(args.seed) != "" else cfg.grid.seeds[0]
+    lr = _number("--lr", args.lr, float, "lr") if getattr(args, "lr", "") not in ("", None) else None
     return cfg, model, task, seed, lr
 
 
@@ -142,13 +143,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_tune(args: argparse.Namespace) -> int:
     cfg, model, task, seed, _ = _cell(args)
+    n_trials = _number("--n-trials", args.n_trials, int, "n_trials") if args.n_trials not in ("", None) else None
     from xstilts import tasks, tune, upstream
 
     if args.upstream and tasks.get(task).head is not None:
         upstream.ensure(cfg, "intermediate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
-    n_trials = None
-    if args.n_trials not in ("", None):
-        n_trials = _positive_int("--n-trials", args.n_trials)
     tune.run(cfg, model, task, n_trials, args.storage or None, args.study_name or None, seed)
     return 0
 
@@ -185,16 +184,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(flag: str, text: str) -> int:
+def _number(flag: str, text: str, kind: type, name: str) -> int | float:
+    """``text`` of ``flag`` as ``kind``, in the range that params.yaml allows for the key ``name``, so a
+    flag and the parameter it stands for (--seed / grid.seeds, --lr / tasks.<task>.train.lr) obey one rule."""
+    from xstilts.config import check_number
     from xstilts.errors import ConfigError
 
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        raise ConfigError(f"{flag}: not an integer: {text!r}") from None
-    if value < 1:
-        raise ConfigError(f"{flag} must be >= 1, got {value}")
-    return value
+        raise ConfigError(f"{flag} must be {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+    return check_number(flag, name, value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("kind", choices=("xnli", "mnli", "sts-b", "ud"), metavar="KIND", help="xnli, mnli, sts-b or ud")
     check.add_argument("path", metavar="PATH")
     check.set_defaults(func=cmd_data_check)
+
+    score = commands.add_parser("score", help="score system output against gold")
+    score_commands = score.add_subparsers(dest="score_command", required=True, metavar="ACTION")
+    score_ud = score_commands.add_parser(
+        "ud",
+        help="UAS/LAS of a CoNLL-U parse against gold, as the CoNLL 2018 official scorer counts them",
+        description="Print {uas, las, uas_nopunct, las_nopunct, words, words_nopunct} as JSON (gold tokenization: "
+        "both files must have the same sentences and words), or `PATH:LINE: problem` and exit 1.",
+    )
+    score_ud.add_argument("gold", metavar="GOLD", help="gold CoNLL-U file")
+    score_ud.add_argument("system", metavar="SYSTEM", help="system CoNLL-U file (same tokens, predicted HEAD/DEPREL)")
+    score_ud.set_defaults(func=cmd_score_ud)
 
     prep = commands.add_parser(
         "prepare",
@@ -308,8 +320,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except XstiltsError as err:
+        _close_progress_bars()
         print(err if err.__class__.__name__ == "DataError" else f"xstilts: error: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
+        _close_progress_bars()
         print("xstilts: interrupted", file=sys.stderr)
         return 130
+
+
+def _close_progress_bars() -> None:
+    """End the line of a progress bar that an error interrupted, so the error is a line of its own."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        bar.close()

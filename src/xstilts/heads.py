@@ -224,12 +224,27 @@ class BiaffineParserHead(Head):
 
         result = {"arc_scores": arc, "label_scores": labels}
         if "heads" in batch:
-            gold_heads = batch["heads"].masked_fill(~word_mask, -100)
+            gold_heads = visible_arcs(batch["heads"], word_mask)
             loss = masked_cross_entropy(arc, gold_heads)
             if "rels" in batch:
                 # the label classifier is trained at the gold head (teacher forcing), as in the paper
                 at = gold_heads.clamp(min=0)[:, :, None, None].expand(-1, -1, 1, labels.size(-1))
                 gold_labels = labels.gather(2, at).squeeze(2)  # [B, W, L]
-                loss = loss + masked_cross_entropy(gold_labels, batch["rels"].masked_fill(~word_mask, -100))
+                loss = loss + masked_cross_entropy(gold_labels, batch["rels"].masked_fill(gold_heads < 0, -100))
             result["loss"] = loss
         return result
+
+
+def visible_arcs(gold_heads: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
+    """Gold heads ``[B, W]`` with -100 (ignored by both losses) wherever the arc cannot be scored.
+
+    Truncation at ``max_length`` cuts off a sentence's last words. A word that was cut off has no
+    representation, and a visible word whose gold head was cut off has its gold column masked to -inf in
+    ``arc_scores``: its cross-entropy would be inf (and its label loss taken at a meaningless position).
+    Such arcs are left out of training; scoring still counts every gold word (see tasks.ud_parse).
+    """
+    word_mask = word_mask.bool()
+    head_visible = torch.cat([word_mask.new_ones(word_mask.size(0), 1), word_mask], dim=1)  # ROOT first
+    index = gold_heads.clamp(min=0, max=word_mask.size(1))
+    keep = word_mask & (gold_heads >= 0) & head_visible.gather(1, index)
+    return gold_heads.masked_fill(~keep, -100)

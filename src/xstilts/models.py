@@ -13,8 +13,10 @@ pointing at the pretrained model instead of copying it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 from pathlib import Path
 
 from xstilts import paths
@@ -133,8 +135,8 @@ def build_smoke_model(cfg, model: str, corpus, out_dir: Path, work_dir: Path, se
         return encoded
 
     features = corpus.map(tokenize, batched=True, remove_columns=corpus.column_names, desc="tokenizing corpus")
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg.pretrained.mask_probability)
-    metrics = train.fit(masked_lm, features, _drop_length(collator), mlm, seed=seed, work_dir=work_dir)
+    masking = SeededMasking(DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg.pretrained.mask_probability), seed)
+    metrics = train.fit(masked_lm, features, masking, mlm, seed=seed, work_dir=work_dir, callbacks=[masking.follow_epochs()])
     masked_lm.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     return {"mlm_train_loss": metrics["train_loss"], "vocab_size": len(tokenizer)}
@@ -169,14 +171,38 @@ def load_encoder(path: Path):
     return AutoModel.from_pretrained(path, add_pooling_layer=False), AutoTokenizer.from_pretrained(path)
 
 
-class _drop_length:
-    """Wraps a collator so that the `length` column (only for length-grouped sampling) is not fed to it."""
+class SeededMasking:
+    """The MLM collator, with each batch's masks drawn from a seed of (phase seed, epoch, the batch's tokens).
 
-    def __init__(self, collator):
-        self.collator = collator
+    With the global RNG the masks would depend on when a batch is collated, and accelerate collates one
+    batch ahead of training: a run resumed inside an epoch would mask differently from the uninterrupted
+    run (and shift its dropout). Here collation runs inside ``torch.random.fork_rng``, leaving the global RNG
+    as it was. The ``length`` column (only for length-grouped sampling) is not fed to the collator.
+    """
+
+    def __init__(self, collator, seed: int):
+        self.collator, self.seed, self.epoch = collator, seed, 0
 
     def __call__(self, features):
-        return self.collator([{k: v for k, v in f.items() if k != "length"} for f in features])
+        import torch
+
+        features = [{k: v for k, v in f.items() if k != "length"} for f in features]
+        key = json.dumps([self.seed, self.epoch, [list(f["input_ids"]) for f in features]])
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") >> 1)
+            return self.collator(features)
+
+    def follow_epochs(self):
+        """A Trainer callback that tells this collator the epoch (also after a resume inside an epoch)."""
+        from transformers import TrainerCallback
+
+        masking = self
+
+        class FollowEpochs(TrainerCallback):
+            def on_epoch_begin(self, args, state, control, **kwargs):
+                masking.epoch = math.floor(state.epoch or 0)
+
+        return FollowEpochs()
 
 
 def encoder_with_head(encoder, head):

@@ -3,15 +3,20 @@
 Each phase is one MLflow run (xstilts.tracking), reads only local files written by the phase before it,
 writes its outputs atomically (build under a temporary name, then rename) and records its MLflow run id
 and metrics in ``results/<model>/<task>/seed<S>/<phase>.json``; the report finds its runs from those
-files, also when DVC restored the outputs from its run-cache without running anything. Training
-checkpoints live in ``work/`` (git- and DVC-ignored) until the phase's outputs are written, so a killed
-phase resumes where it stopped when it is run again.
+files, also when DVC restored the outputs from its run-cache without running anything.
+
+Training checkpoints live in ``work/`` (git- and DVC-ignored) until the phase's outputs are written. A
+killed phase run again with the same settings resumes from its last complete checkpoint, in the same
+MLflow run, and ends with the same numbers as an uninterrupted run (xstilts.train.WorkDir); with other
+settings it starts fresh and says why.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -37,35 +42,61 @@ def results_dir(model: str, task: str, seed: int) -> Path:
 
 def pretrained(cfg, model: str) -> dict:
     """Smoke: build + warm up the tiny model. Paper: snapshot the hub checkpoint. Into models/pretrained/."""
+    from xstilts.train import WorkDir
+
     spec = cfg.model(model)
     out = models.pretrained_dir(model)
     params = {"hub_id": spec.hub_id, "revision": spec.revision} if cfg.profile == "paper" else {
         **dataclasses.asdict(spec.tiny), **_train_params(cfg.pretrained.mlm), "seed": cfg.pretrained.seed
     }
-    with tracking.phase_run(cfg, "pretrained", model=model, params=params) as run:
+    work = WorkDir(WORK / "pretrained" / model, {"phase": "pretrained", "model": model, **params,
+                                                  "data": _data_digest("corpus")})
+    resume = work.open() if cfg.profile == "smoke" else None
+    with tracking.phase_run(cfg, "pretrained", model=model, params=params, resume=resume) as run:
+        work.record_run(run.info.run_id)
         if cfg.profile == "paper":
             models.snapshot_hub_model(spec, out)
             metrics = {}
         else:
             from xstilts.evaluate import load_prepared
-            from xstilts.train import clear_work_dir
 
             corpus = load_prepared("corpus")
-            work = WORK / "pretrained" / model
             with replacing_dir(out) as tmp:
-                metrics = models.build_smoke_model(cfg, model, corpus, tmp, work, seed=cfg.pretrained.seed)
-            clear_work_dir(work)
+                metrics = models.build_smoke_model(cfg, model, corpus, tmp, work.path, seed=cfg.pretrained.seed)
             tracking.log_metrics(metrics)
         summary = {"phase": "pretrained", "model": model, "run_id": run.info.run_id, "metrics": metrics}
     write_json(paths.RESULTS / model / "pretrained.json", summary)
+    work.clear()
     return summary
 
 
 # -- phase (ii): intermediate task --------------------------------------------------------------------
 
 
+def learning_rate(cfg, model: str, task: str, cli_lr: float | None = None) -> tuple[float, str]:
+    """The intermediate phase's learning rate and where it comes from (tag ``xstilts.lr_source``).
+
+    The rule: an explicit ``--lr`` wins (``cli``), then an explicit ``-S tasks.<task>.train.lr=...``
+    (``override``), then the tuned rate of ``results/<model>/<task>/tuned_lr.json`` when
+    ``tune.use_tuned_lr`` (``tuned``), then ``params.yaml`` (``params``).
+    """
+    from xstilts import tune
+
+    if cli_lr is not None:
+        return cli_lr, "cli"
+    if cfg.is_overridden(f"tasks.{task}.train.lr"):
+        return cfg.task(task).train.lr, "override"
+    tuned = tune.tuned_lr(cfg, model, task)
+    if tuned is not None:
+        return tuned, "tuned"
+    return cfg.task(task).train.lr, "params"
+
+
 def intermediate(cfg, model: str, task_name: str, seed: int, lr: float | None = None) -> dict:
-    """Train the pretrained encoder on ``task_name``; save ``encoder/`` and ``head/`` separately."""
+    """Train the pretrained encoder on ``task_name``; save ``encoder/`` and ``head/`` separately.
+
+    ``lr``: an explicit learning rate (``--lr``); otherwise the rule of :func:`learning_rate` picks it.
+    """
     task = tasks.get(task_name)
     out = model_dir("intermediate", model, task_name, seed)
     result_file = results_dir(model, task_name, seed) / "intermediate.json"
@@ -76,28 +107,34 @@ def intermediate(cfg, model: str, task_name: str, seed: int, lr: float | None = 
         write_json(result_file, summary)
         return summary
 
-    from xstilts import heads, tune
-    from xstilts.train import clear_work_dir
+    from xstilts import heads
+    from xstilts.train import WorkDir
 
     spec = cfg.task(task_name)
-    tuned = tune.tuned_lr(cfg, model, task_name)
-    source = "cli" if lr else "tuned" if tuned else "params"
-    recipe = dataclasses.replace(spec.train, lr=lr or tuned or spec.train.lr)
-    work = WORK / "intermediate" / model / task_name / f"seed{seed}"
-    with tracking.phase_run(cfg, "intermediate", model=model, task=task_name, seed=seed) as run:
+    rate, source = learning_rate(cfg, model, task_name, lr)
+    recipe = dataclasses.replace(spec.train, lr=rate)
+    work = WorkDir(WORK / "intermediate" / model / task_name / f"seed{seed}", {
+        "phase": "intermediate", "model": model, "task": task_name, "seed": seed, "recipe": dataclasses.asdict(recipe),
+        "head": spec.head, "upstream": _run_of(paths.RESULTS / model / "pretrained.json"),
+        "data": _data_digest(task.train_split, task.dev_split), "compile": cfg.compute.torch_compile,
+    })  # fmt: skip
+    with tracking.phase_run(cfg, "intermediate", model=model, task=task_name, seed=seed, resume=work.open()) as run:
+        work.record_run(run.info.run_id)
         tracking.set_tags({"selection": "final", "lr_source": source})
-        monitor, net, tokenizer, vocab = _train_intermediate(cfg, model, task_name, seed, recipe, work)
-        metrics = monitor.final()
-        tracking.log_metrics({f"dev_{k}": v for k, v in metrics.items()})
+        result = _train_intermediate(cfg, model, task_name, seed, recipe, work.path)
+        tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
         with replacing_dir(out) as tmp:
-            net.encoder.save_pretrained(tmp / "encoder")
-            tokenizer.save_pretrained(tmp / "encoder")
-            heads.save_head(net.head, tmp / "head")
-            write_json(tmp / "head" / "labels.json", vocab)
-        summary = _summary("intermediate", model, task_name, seed, run, metrics, recipe)
-        summary["lr_source"] = source
+            result.net.encoder.save_pretrained(tmp / "encoder")
+            result.tokenizer.save_pretrained(tmp / "encoder")
+            heads.save_head(result.net.head, tmp / "head")
+            write_json(tmp / "head" / "labels.json", result.vocab)
+            written = task.write_predictions(result.predictions, load_dev(task), tmp / "dev_predictions")
+        for path in written:  # the dev predictions in the task's own format, e.g. CoNLL-U for a parser
+            tracking.log_artifact(out / "dev_predictions" / path.name, "dev_predictions")
+        summary = _summary("intermediate", model, task_name, seed, run, result.metrics, recipe)
+        summary |= {"lr_source": source, "truncated": result.truncated}
     write_json(result_file, summary)
-    clear_work_dir(work)
+    work.clear()
     return summary
 
 
@@ -110,22 +147,35 @@ def intermediate_trial(cfg, model: str, task_name: str, seed: int, lr: float, tr
     work = WORK / "tune" / model / task_name / f"trial{trial}-{os.getpid()}"
     clear_work_dir(work)  # a trial never resumes another trial's checkpoint
     try:
-        monitor, *_ = _train_intermediate(
+        result = _train_intermediate(
             cfg, model, task_name, seed, recipe, work, subsample=cfg.tune.train_subsample, report=report
         )
     finally:
         clear_work_dir(work)
-    return monitor.final()
+    return result.metrics
 
 
-def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=None, report=None):
+@dataclasses.dataclass
+class Trained:
+    """What training a phase's model leaves: the model, its dev metrics and predictions (selected state)."""
+
+    net: object
+    tokenizer: object
+    vocab: list
+    metrics: dict
+    predictions: list
+    truncated: dict
+    selected_epoch: int | None
+
+
+def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=None, report=None) -> Trained:
     """Pretrained encoder + the task's fresh head, trained with ``recipe``; logs to the active run."""
     from xstilts.evaluate import load_prepared
     from xstilts.train import seed_everything
 
     task, spec = tasks.get(task_name), cfg.task(task_name)
     encoder, tokenizer = models.load_encoder(models.pretrained_dir(model))
-    train_split, dev_split = load_prepared(task.train_split), load_prepared(task.dev_split)
+    train_split, dev_split = load_prepared(task.train_split), load_dev(task)
     if subsample and subsample < len(train_split):
         train_split = train_split.shuffle(seed=seed).select(range(subsample))
     vocab = task.label_vocab(train_split)
@@ -136,9 +186,14 @@ def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=Non
         {**_train_params(recipe), **{f"head_{k}": v for k, v in spec.head.items()}, "labels": len(vocab),
          "train_examples": len(train_split)}  # fmt: skip
     )
-    monitor = _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report,
-                     compile=cfg.compute.torch_compile)
-    return monitor, net, tokenizer, vocab
+    return _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report,
+                   compile=cfg.compute.torch_compile)
+
+
+def load_dev(task):
+    from xstilts.evaluate import load_prepared
+
+    return load_prepared(task.dev_split)
 
 
 # -- phase (iii): target task (MNLI) -------------------------------------------------------------------
@@ -152,35 +207,44 @@ def target(cfg, model: str, task_name: str, seed: int) -> tuple[dict, object, ob
     from xstilts import heads
     from xstilts.evaluate import load_prepared
     from xstilts.tasks._nli import NLI
-    from xstilts.train import clear_work_dir, seed_everything
+    from xstilts.train import WorkDir, seed_everything
 
     source = models.encoder_path(model_dir("intermediate", model, task_name, seed))
+    upstream = _run_of(results_dir(model, task_name, seed) / "intermediate.json") or _run_of(
+        paths.RESULTS / model / "pretrained.json"
+    )
+    recipe = cfg.target.train
+    params = {**_train_params(recipe), "selection": cfg.target.selection, "encoder": str(source)}
+    work = WorkDir(WORK / "target" / model / task_name / f"seed{seed}", {
+        "phase": "target", "model": model, "task": task_name, "seed": seed, **params, "head": cfg.target.head,
+        "upstream": upstream, "data": _data_digest(NLI.train_split, NLI.dev_split, "xnli_dev"),
+        "compile": cfg.compute.torch_compile,
+    })  # fmt: skip
+    resume = work.open()
     encoder, tokenizer = models.load_encoder(source)
     train_split, dev_split = load_prepared(NLI.train_split), load_prepared(NLI.dev_split)
     vocab = NLI.label_vocab(train_split)
     seed_everything(seed)
     head = _head(NLI.head, encoder.config.hidden_size, cfg.target.head, NLI.head_options(vocab), "target.head")
     net = models.encoder_with_head(encoder, head)
-    recipe = cfg.target.train
-    params = {**_train_params(recipe), "selection": cfg.target.selection, "encoder": str(source)}
-    work = WORK / "target" / model / task_name / f"seed{seed}"
-    with tracking.phase_run(cfg, "target", model=model, task=task_name, seed=seed, params=params) as run:
+    with tracking.phase_run(cfg, "target", model=model, task=task_name, seed=seed, params=params,
+                            resume=resume) as run:  # fmt: skip
+        work.record_run(run.info.run_id)
         tracking.set_tags({"selection": cfg.target.selection})
         english_dev = None
         if cfg.target.selection == "best-en-dev":  # XTREME practice: select on English XNLI dev
             english_dev = load_prepared("xnli_dev").filter(lambda lang: lang == "en", input_columns="language")
-        monitor = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, seed, work, english_dev,
-                         compile=cfg.compute.torch_compile)
-        metrics = monitor.final()
-        tracking.log_metrics({f"dev_{k}": v for k, v in metrics.items()})
+        result = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, seed, work.path, english_dev,
+                        compile=cfg.compute.torch_compile)
+        tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
         with replacing_dir(model_dir("target", model, task_name, seed)) as tmp:
             encoder.save_pretrained(tmp / "encoder")
             tokenizer.save_pretrained(tmp / "encoder")
             heads.save_head(head, tmp / "head")
-        summary = _summary("target", model, task_name, seed, run, metrics, recipe)
-        summary["selected_epoch"] = monitor.selected_epoch
+        summary = _summary("target", model, task_name, seed, run, result.metrics, recipe)
+        summary["selected_epoch"] = result.selected_epoch
     write_json(results_dir(model, task_name, seed) / "target.json", summary)
-    clear_work_dir(work)
+    work.clear()
     return summary, net, tokenizer
 
 
@@ -227,51 +291,108 @@ class DevMonitor:
 
     ``select_on`` = None: the final state is the output (fixed budget). Otherwise the state with the best
     value of that metric is restored at the end (checkpoint selection on a dev set).
+
+    With a ``state_dir`` (the phase's work directory) the history, the selected epoch and, when selecting,
+    the selected weights are kept there after every epoch, so a resumed phase selects among all epochs,
+    including those before the interruption.
     """
 
-    def __init__(self, evaluate_fn, select_on: str | None = None, report=None):
-        self.evaluate_fn, self.select_on, self.report = evaluate_fn, select_on, report
-        self.history: dict[int, dict] = {}  # epoch -> metrics (epochs before a resume are absent)
-        self.best_state, self.selected_epoch = None, None
+    HISTORY, BEST = "dev_history.json", "best_state.safetensors"
 
-    def __call__(self, model, epoch: int, step: int) -> None:
-        metrics = self.history[epoch] = self.evaluate_fn(model)
+    def __init__(self, evaluate_fn, select_on: str | None = None, report=None, state_dir: Path | None = None):
+        self.evaluate_fn, self.select_on, self.report = evaluate_fn, select_on, report
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.history: dict[int, dict] = {}  # epoch -> metrics
+        self.selected_epoch: int | None = None
+        self.predictions: list | None = None  # dev predictions of the selected state, when computed here
+        self._best_state = None  # the selected weights, in memory when there is no state_dir
+        if self.state_dir and (self.state_dir / self.HISTORY).exists():
+            saved = json.loads((self.state_dir / self.HISTORY).read_text())
+            self.history = {int(epoch): metrics for epoch, metrics in saved["history"].items()}
+            self.selected_epoch = saved["selected_epoch"]
+
+    def __call__(self, model, epoch: int, step: int | None = None) -> None:
+        metrics, predictions = self.evaluate_fn(model)
+        self.history[epoch] = metrics
         tracking.log_metrics({f"epoch_dev_{k}": v for k, v in metrics.items()}, step=epoch)
         log.info("epoch %d dev %s", epoch, ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-        if not self.select_on:
-            self.selected_epoch = epoch
-        elif self.selected_epoch is None or metrics[self.select_on] > self.final()[self.select_on]:
-            self.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-            self.selected_epoch = epoch
+        best = self.history.get(self.selected_epoch, {}).get(self.select_on)
+        if not self.select_on or best is None or metrics[self.select_on] > best:
+            self.selected_epoch, self.predictions = epoch, predictions
+            if self.select_on and self.state_dir:
+                _save_state(model, self.state_dir / self.BEST)
+            elif self.select_on:
+                self._best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        if self.state_dir:
+            history = {str(e): m for e, m in sorted(self.history.items())}
+            write_json(self.state_dir / self.HISTORY, {"history": history, "selected_epoch": self.selected_epoch})
         if self.report is not None:  # e.g. Optuna: report the epoch's value, maybe prune the trial
             self.report(epoch, metrics)
+
+    def finish(self, model, last_epoch: int) -> tuple[dict, list]:
+        """Metrics and dev predictions of the selected state, which ``model`` then holds.
+
+        A phase resumed from the checkpoint of its last step trains no further, so no epoch ends in this
+        process: the last epoch's evaluation is done here if it is missing.
+        """
+        if last_epoch not in self.history:
+            self(model, last_epoch)
+        if self.select_on and self.selected_epoch != last_epoch:
+            _load_state(model, self.state_dir / self.BEST if self.state_dir else None, self._best_state)
+            self.predictions = None
+        if self.predictions is None:  # selected before an interruption: predict again with its weights
+            _, self.predictions = self.evaluate_fn(model)
+        return self.history[self.selected_epoch], self.predictions
 
     def final(self) -> dict:
         """Dev metrics of the selected state (the output of the phase)."""
         return self.history.get(self.selected_epoch, {})
 
-    def restore(self, model) -> None:
-        if self.best_state is not None:
-            model.load_state_dict(self.best_state)
+
+def _save_state(model, path: Path) -> None:
+    from safetensors.torch import save_file
+
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    os.replace(tmp, path)
+
+
+def _load_state(model, path: Path | None, fallback) -> None:
+    from safetensors.torch import load_file
+
+    model.load_state_dict(load_file(str(path)) if path else fallback)
 
 
 def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, english_dev=None, report=None,
-           compile=False):
+           compile=False) -> Trained:
     from xstilts import evaluate as evaluation
     from xstilts import train
+    from xstilts.tasks._encoding import truncation
 
     features = task.encode_dataset(train_split, tokenizer, recipe.max_length, vocab, desc=f"encoding {task.name} train")
+    dev_features = task.encode_dataset(dev_split, tokenizer, recipe.max_length, vocab, desc=f"encoding {task.name} dev")
+    truncated = {}
+    for split, encoded in (("train", features), ("dev", dev_features)):
+        counts = truncation(encoded, recipe.max_length)
+        truncated |= {f"truncated_{unit}_{split}": n for unit, n in counts.items()}
+        if counts.get("words"):
+            log.warning("%s %s: %d words in %d sentences lie beyond max_length %d sub-tokens; they are left out of "
+                        "training and count as wrong in evaluation", task.name, split, counts["words"],
+                        counts["sentences"], recipe.max_length)  # fmt: skip
+    if truncated:
+        tracking.log_metrics(truncated)
 
-    def dev_metrics(model) -> dict:
-        scores, _ = evaluation.evaluate_split(
+    def dev_metrics(model) -> tuple[dict, list]:
+        scores, predictions = evaluation.evaluate_split(
             model, tokenizer, task, dev_split, vocab, recipe.max_length, EVAL_BATCH_SIZE
         )
         if english_dev is not None:
             en, _ = evaluation.evaluate_split(model, tokenizer, task, english_dev, vocab, recipe.max_length, EVAL_BATCH_SIZE)
             scores["xnli_en_acc"] = en["acc"]
-        return scores
+        return scores, predictions
 
-    monitor = DevMonitor(dev_metrics, select_on="xnli_en_acc" if english_dev is not None else None, report=report)
+    monitor = DevMonitor(dev_metrics, select_on="xnli_en_acc" if english_dev is not None else None, report=report,
+                         state_dir=work)  # fmt: skip
     train.fit(
         net,
         features,
@@ -282,8 +403,8 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
         callbacks=[train.EpochHook(monitor)],
         compile=compile,
     )
-    monitor.restore(net)
-    return monitor
+    metrics, predictions = monitor.finish(net, math.ceil(recipe.epochs))
+    return Trained(net, tokenizer, vocab, metrics, predictions, truncated, monitor.selected_epoch)
 
 
 def _head(kind: str, hidden_size: int, options: dict, derived: dict, key: str):
@@ -299,6 +420,23 @@ def _head(kind: str, hidden_size: int, options: dict, derived: dict, key: str):
 
 def _train_params(recipe) -> dict:
     return {k: v for k, v in dataclasses.asdict(recipe).items()}
+
+
+def _run_of(result_file: Path) -> str | None:
+    """The MLflow run id recorded in a phase's result file (identifies the upstream model's version)."""
+    try:
+        return json.loads(Path(result_file).read_text()).get("run_id")
+    except (OSError, ValueError):
+        return None
+
+
+def _data_digest(*splits: str) -> dict[str, str | None]:
+    """sha256 of the prepared splits (from data/prepared/manifest.json): the data a checkpoint was trained on."""
+    try:
+        manifest = json.loads((paths.DATA_PREPARED / "manifest.json").read_text())["splits"]
+    except (OSError, ValueError, KeyError):
+        manifest = {}
+    return {split: manifest.get(split, {}).get("sha256") for split in splits}
 
 
 def _summary(phase, model, task, seed, run, metrics, recipe) -> dict:

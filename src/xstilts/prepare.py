@@ -10,6 +10,7 @@ under a temporary name and renamed into place, so an interrupted run never leave
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from xstilts import paths
@@ -130,6 +131,11 @@ def make_prepared(cfg, raw_dir: Path, out_dir: Path) -> dict:
                 target = tmp / f"{name}.parquet"
                 dataset.to_parquet(str(target))
                 manifest["splits"][name] = {"rows": len(dataset), "sha256": download.sha256_of(target)}
+            # the gold dev treebank as distributed, so the parser's dev predictions can be written in its
+            # exact layout (comments, multiword tokens) for any CoNLL-U scorer (tasks.ud_parse)
+            gold = tmp / paths.UD_DEV_GOLD
+            shutil.copyfile(raw_dir / paths.UD_RAW / paths.UD_FILES["dev"], gold)
+            manifest["files"] = {paths.UD_DEV_GOLD: download.sha256_of(gold)}
             for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
                 manifest["raw"][str(path.relative_to(raw_dir))] = download.sha256_of(path)
             write_json(tmp / "manifest.json", manifest)

@@ -83,17 +83,35 @@ def phase_run(
     task: str | None = None,
     seed: int | None = None,
     params: Mapping[str, Any] | None = None,
+    resume: str | None = None,
 ) -> Iterator[Any]:
-    """Start (or adopt) the MLflow run of one phase; yields the active ``mlflow.ActiveRun``."""
+    """Start (or adopt) the MLflow run of one phase; yields the active ``mlflow.ActiveRun``.
+
+    ``resume``: the run of an interrupted earlier attempt whose checkpoint this phase continues from
+    (xstilts.train.WorkDir): that run is continued, so one phase is one run however often it was killed.
+    Under ``mlflow run``, which has already created this attempt's run, the old one is ended KILLED instead
+    and named in the tag ``xstilts.resumed_from_run``.
+    """
     import mlflow
 
+    from xstilts import lifeline
+
+    lifeline.watch_launcher()  # under DVC or `mlflow run`: end (KILLED) when the launching process dies
     launched_run = os.environ.get("MLFLOW_RUN_ID")  # set by `mlflow run` for the entry point's own run
     adopt = launched_run is not None and _entry_point(launched_run) == phase
     tags = phase_tags(phase, cfg.profile, model, task, seed)
     name = run_name(phase, model, task, seed)
+    if resume and (adopt or not _resumable(resume)):
+        end_orphan_run(resume)
+        tags[TAG_PREFIX + "resumed_from_run"] = resume
+        resume = None
     if adopt:
         run = mlflow.start_run(run_id=launched_run)
         mlflow.set_tag("mlflow.runName", name)
+    elif resume:
+        with _without_env("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID"):
+            run = mlflow.start_run(run_id=resume)
+        log.info("continuing MLflow run %s of the interrupted attempt", resume)
     else:
         with _store_lock():
             mlflow.set_experiment(experiment_name(cfg.profile))
@@ -233,6 +251,31 @@ def _without_env(*names: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def end_orphan_run(run_id: str) -> None:
+    """End ``run_id`` KILLED if it is still RUNNING: its process was killed without a chance to end it."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    try:
+        status = client.get_run(run_id).info.status
+    except mlflow.exceptions.MlflowException:
+        return  # not in this tracking store (deleted, or another store): nothing to end
+    if status == "RUNNING":
+        client.set_terminated(run_id, "KILLED")
+        log.warning("MLflow run %s of an interrupted attempt was still RUNNING: ended KILLED", run_id)
+
+
+def _resumable(run_id: str) -> bool:
+    """A run of this store that did not finish (RUNNING after kill -9, KILLED after SIGTERM, FAILED)."""
+    import mlflow
+
+    try:
+        run = mlflow.MlflowClient().get_run(run_id)
+    except mlflow.exceptions.MlflowException:
+        return False
+    return run.info.lifecycle_stage == "active" and run.info.status != "FINISHED"
+
+
 def _entry_point(run_id: str) -> str | None:
     import mlflow
 
@@ -338,3 +381,24 @@ def _all_experiment_ids(client) -> list[str]:
         token = page.token
         if not token:
             return ids
+
+
+# -- tuning workers that died -------------------------------------------------------------------------
+
+
+def end_dead_tune_runs(parent_run_id: str) -> None:
+    """End KILLED the tune run of a worker that died without ending it (kill -9, a lost host) and its trial
+    runs still RUNNING (tagged ``optuna.state`` FAIL, as Optuna now records the trial). The child runs are
+    searched rather than taken from the trial: a kill right after a child run started leaves no record of it."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    try:
+        experiment = client.get_run(parent_run_id).info.experiment_id
+    except mlflow.exceptions.MlflowException:
+        return  # not in this tracking store
+    running = f"tags.mlflow.parentRunId = '{parent_run_id}' AND attributes.status = 'RUNNING'"
+    for child in client.search_runs([experiment], running):
+        client.set_tag(child.info.run_id, "optuna.state", "FAIL")
+        end_orphan_run(child.info.run_id)
+    end_orphan_run(parent_run_id)

@@ -74,6 +74,11 @@ class Task:
         """Metrics over a whole split (names without the ``dev_`` prefix)."""
         raise NotImplementedError
 
+    def write_predictions(self, predictions: list[dict], dataset, out_dir) -> list:
+        """Write the dev ``predictions`` in the task's own file format into ``out_dir`` (so that any outside
+        tool can check them); returns the files written. Default: none."""
+        return []
+
     def __repr__(self) -> str:
         return f"<task {self.name} ({self.family})>"
 

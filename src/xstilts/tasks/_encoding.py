@@ -35,6 +35,25 @@ def encode_words(sentences: list[list[str]], tokenizer, max_length: int) -> dict
     return features
 
 
+def truncation(features, max_length: int) -> dict[str, int]:
+    """Sentences and words cut off by truncation at ``max_length`` in word-level features; {} for others.
+
+    Truncation cuts a sentence's tail, so the cut words are the trailing words without a sub-token
+    (``word_mask`` 0), in sentences that fill ``max_length``; a word in the middle that tokenizes to
+    nothing is not truncation and not counted.
+    """
+    if "word_mask" not in features.column_names:
+        return {}
+    sentences = words = 0
+    for mask, length in zip(features["word_mask"], features["length"], strict=True):
+        if length < max_length:
+            continue
+        cut = len(mask) - next((i + 1 for i in range(len(mask) - 1, -1, -1) if mask[i]), 0)
+        sentences += cut > 0
+        words += cut
+    return {"sentences": sentences, "words": words}
+
+
 def word_labels(values: list[list], mask: list[list[int]], lookup=None) -> list[list[int]]:
     """Per-word training labels; -100 (ignored by the loss) for masked words and unknown labels."""
     labels = []

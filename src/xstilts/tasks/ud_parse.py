@@ -46,6 +46,29 @@ class DependencyParsing(Task):
             for tree, labels in zip(heads, rels)
         ]
 
+    def write_predictions(self, predictions, dataset, out_dir):
+        """``dev.conllu``: the gold dev file (prepared as ``data/prepared/ud_dev.conllu``) with the predicted
+        HEAD and DEPREL, so `xstilts score ud` or the official CoNLL 2018 scorer can check the parser.
+
+        Words cut off by truncation were not parsed; a file needs a tree, so they are attached to the
+        sentence's predicted root word with the relation ``dep`` (in the phase's own scores they count as
+        wrong whatever their gold head, as a scorer would count a missing word).
+        """
+        from pathlib import Path
+
+        from xstilts import paths
+        from xstilts.data import conllu
+
+        heads, deprels = [], []
+        for p, n in zip(predictions, (len(words) for words in dataset["words"]), strict=True):
+            parsed = p["heads"] or [0]  # (a sentence with no word left: its first word becomes the root)
+            heads.append(parsed + [parsed.index(0) + 1] * (n - len(parsed)))
+            deprels.append(p["deprels"] + ["dep"] * (n - len(p["deprels"])))
+        out = Path(out_dir) / "dev.conllu"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        conllu.write_predicted(paths.DATA_PREPARED / paths.UD_DEV_GOLD, heads, deprels, out)
+        return [out]
+
     def score(self, predictions, dataset, vocab):
         from xstilts import parsing
 
