@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# GPU throughput of the paper-size models (issue #6): bert-base-multilingual-cased, xlm-roberta-base and
+# GPU throughput of the paper-size models: bert-base-multilingual-cased, xlm-roberta-base and
 # xlm-roberta-large shapes with random weights (nothing is downloaded), trained and evaluated padded to 128,
 # with dynamic padding and bucketed to multiples of 32; MFU in bf16 against the card's measured bf16 matmul
 # rate; then, for xlm-roberta-large, profiles and experiments (batch size, attention kernels, torch.compile,
-# CUDA graphs). See src/xstilts/bench_gpu.py. About 2 minutes on one H100/H200, plus compilation.
+# CUDA graphs). See src/xstilts/perf/gpu.py. About 2 minutes on one H100/H200, plus compilation.
 #
 #   scripts/gpu_bench.sh                      # on the GPU machine, from anywhere; needs python3 with torch + transformers
 #   scripts/gpu_bench.sh --deadline 300       # start no experiment after 300 s (the recipe rows always run)
@@ -34,4 +34,4 @@ import torch
 print(f"torch {torch.__version__}, cuda {torch.version.cuda}, devices: "
       f"{[torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]}", flush=True)
 PY
-exec "$python" -m xstilts.bench --shapes --device "$device" --size "$size" --json --out "$out" "$@"
+exec "$python" -m xstilts.perf.bench --shapes --device "$device" --size "$size" --json --out "$out" "$@"

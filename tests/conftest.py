@@ -2,42 +2,15 @@
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+
+from tests.helpers import FAST, REPO  # the constants tests share live in tests/helpers.py
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.pop("MLFLOW_RUN_ID", None)
-
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-# Reduced smoke sizes for tests: same generator and formats, a few rows each.
-TINY_DATA = [
-    "data.synthetic.xnli_dev_per_language=12",
-    "data.synthetic.xnli_test_per_language=15",
-    "data.synthetic.mnli_train=60",
-    "data.synthetic.mnli_dev=30",
-    "data.synthetic.stsb_train=40",
-    "data.synthetic.stsb_dev=20",
-    "data.synthetic.stsb_test=10",
-    "data.synthetic.ud_train=30",
-    "data.synthetic.ud_dev=10",
-    "data.synthetic.ud_test=10",
-    "data.synthetic.corpus_per_language=20",
-]
-
-
-# Reduced scale of the phases: the tiny data above and one or two short epochs per phase.
-FAST = TINY_DATA + [
-    "pretrained.mlm.epochs=1",
-    "tasks.ud-parse.train.epochs=2",
-    "tasks.sts-b.train.epochs=2",
-    "tasks.ud-pos.train.epochs=2",
-    "target.train.epochs=1",
-]
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,9 @@ on the machine and on whatever else runs there)."""
 import json
 import shutil
 
-from tests.conftest import REPO
-from xstilts import bench, bench_gpu
+from tests.helpers import REPO
+from xstilts.perf import bench, common, gpu
+from xstilts.perf.shapes import PAPER_SHAPES
 
 CPU_KEYS = {
     "eval_speedup_vs_padded", "eval_examples_per_s", "train_speedup_vs_padded", "train_examples_per_s",
@@ -23,7 +24,7 @@ def test_the_cpu_bench_runs_at_tiny_size_and_reports_every_key(workdir):
     shutil.copy(REPO / "dvc.yaml", workdir / "dvc.yaml")  # no dvc.lock here: the stub copy of the DAG is timed
     result = bench.run(device="cpu", size="tiny", repeats=1, repo=workdir)
 
-    assert CPU_KEYS <= set(result), CPU_KEYS - set(result)
+    assert set(result) >= CPU_KEYS, CPU_KEYS - set(result)
     assert set(result["goals"]) == set(result["goals_met"]) == set(bench.GOALS)
     assert {"cpu", "cores", "torch"} <= set(result["machine"])
     for key in ("eval_speedup_vs_padded", "train_speedup_vs_padded", "train_mfu_cpu", "report_seconds_ratio"):
@@ -41,30 +42,32 @@ def test_the_cpu_bench_runs_at_tiny_size_and_reports_every_key(workdir):
 
 def test_the_gpu_bench_code_path_runs_on_cpu_at_tiny_size(tmp_path):
     out = tmp_path / "gpu_bench.json"
-    result = bench_gpu.gpu(device="cpu", size="tiny", out=out)
+    result = gpu.gpu(device="cpu", size="tiny", out=out)
 
-    assert set(result["models"]) == set(bench_gpu.PAPER_SHAPES)
+    assert set(result["models"]) == set(PAPER_SHAPES)
     for name, entry in result["models"].items():
         assert entry["non_embedding_params"] < entry["params"], name
         for layout in ("padded", "dynamic", "bucketed"):
-            assert MODE_KEYS <= set(entry[layout]), (name, layout, MODE_KEYS - set(entry[layout]))
+            assert set(entry[layout]) >= MODE_KEYS, (name, layout, MODE_KEYS - set(entry[layout]))
         # padded batches carry 128 tokens per pair, dynamic ones only up to the longest pair of the batch,
         # bucketed ones up to the next multiple of 32: in between
-        padded, dynamic, bucketed = (entry[k]["train_processed_tokens_per_step"] for k in ("padded", "dynamic", "bucketed"))
-        assert padded == bench_gpu.BATCH_SIZE * bench_gpu.PADDED_LENGTH
+        padded, dynamic, bucketed = (
+            entry[k]["train_processed_tokens_per_step"] for k in ("padded", "dynamic", "bucketed")
+        )
+        assert padded == gpu.BATCH_SIZE * gpu.PADDED_LENGTH
         assert dynamic <= bucketed <= padded and dynamic < padded
         # the same examples whatever the layout: the real tokens per step agree exactly
         assert entry["dynamic"]["train_tokens_per_step"] == entry["padded"]["train_tokens_per_step"]
         assert entry["bucketed"]["train_tokens_per_step"] == entry["padded"]["train_tokens_per_step"]
-    experiments = result["models"][bench_gpu.GOAL_SHAPE]["experiments"]
-    assert set(experiments) == {v.name for v in bench_gpu.EXPERIMENTS}
-    for variant in bench_gpu.EXPERIMENTS:
+    experiments = result["models"][gpu.GOAL_SHAPE]["experiments"]
+    assert set(experiments) == {v.name for v in gpu.EXPERIMENTS}
+    for variant in gpu.EXPERIMENTS:
         row = experiments[variant.name]
         if variant.compile:  # compiled variants are CUDA-only; on the CPU they say so
             assert "CUDA" in row["skipped"]
         else:
             assert row["batch_size"] == variant.batch_size and row["train_mfu"] > 0, variant.name
-    profiles = result["models"][bench_gpu.GOAL_SHAPE]["profiles"]
+    profiles = result["models"][gpu.GOAL_SHAPE]["profiles"]
     assert set(profiles) == {"padded", "dynamic"} and profiles["padded"]["wall_ms_per_step"] > 0
     assert (tmp_path / "profile_xlm-roberta-large_dynamic.txt").read_text().strip()
     best = result["best_train_mfu"]
@@ -74,17 +77,17 @@ def test_the_gpu_bench_code_path_runs_on_cpu_at_tiny_size(tmp_path):
 
 
 def test_gpu_experiments_past_the_deadline_are_recorded_as_skipped():
-    result = bench_gpu.gpu(device="cpu", size="tiny", only=bench_gpu.GOAL_SHAPE, deadline_s=0)
-    rows = result["models"][bench_gpu.GOAL_SHAPE]["experiments"]
+    result = gpu.gpu(device="cpu", size="tiny", only=gpu.GOAL_SHAPE, deadline_s=0)
+    rows = result["models"][gpu.GOAL_SHAPE]["experiments"]
     assert all("deadline" in row["skipped"] for row in rows.values())
-    assert "dynamic" in result["models"][bench_gpu.GOAL_SHAPE]  # the recipe rows are always measured
+    assert "dynamic" in result["models"][gpu.GOAL_SHAPE]  # the recipe rows are always measured
 
 
 def test_xnli_like_lengths_look_like_xnli_pairs():
     import numpy as np
 
-    lengths = bench_gpu.xnli_like_lengths(np.random.default_rng(0), 20_000)
-    assert 45 < lengths.mean() < 55 and lengths.max() == bench_gpu.PADDED_LENGTH and lengths.min() >= 8
+    lengths = gpu.xnli_like_lengths(np.random.default_rng(0), 20_000)
+    assert 45 < lengths.mean() < 55 and lengths.max() == gpu.PADDED_LENGTH and lengths.min() >= 8
 
 
 def test_alternate_flips_the_order_and_reports_medians():
@@ -110,7 +113,7 @@ def test_training_flops_follow_the_6n_plus_attention_rule():
     head = sum(p.numel() for p in net.head.parameters())
     assert body == 2 * (4 * (16 * 16 + 16) + 2 * 16 * 32 + 32 + 16 + 4 * 16)
     expected = 6 * body * (3 + 5) + 12 * 2 * 16 * (9 + 25) + 6 * head * 2
-    assert bench.training_flops(net, torch.tensor([3, 5])) == expected
+    assert common.training_flops(net, torch.tensor([3, 5])) == expected
 
 
 def test_the_gpu_script_runs_its_tiny_check_without_a_gpu(tmp_path):
@@ -120,8 +123,10 @@ def test_the_gpu_script_runs_its_tiny_check_without_a_gpu(tmp_path):
 
     env = {**os.environ, "OUT": str(tmp_path), "PYTHON": sys.executable, "XSTILTS_GPU_BENCH_SIZE": "tiny",
            "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([str(REPO / "scripts" / "gpu_bench.sh")], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(REPO / "scripts" / "gpu_bench.sh")], env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads((tmp_path / "gpu_bench.json").read_text())
-    assert result["size"] == "tiny" and set(result["models"]) == set(bench_gpu.PAPER_SHAPES)
+    assert result["size"] == "tiny" and set(result["models"]) == set(PAPER_SHAPES)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == result  # the JSON line comes last

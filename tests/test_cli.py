@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 HEAVY = ("torch", "transformers", "mlflow", "datasets")
 
@@ -38,14 +38,18 @@ def test_data_check_prints_json_and_errors_in_one_line(tmp_path):
     assert ok.returncode == 0 and json.loads(ok.stdout)["kind"] == "ud"
     bad = tmp_path / "bad.conllu"
     bad.write_text("1\tHi\thi\tINTJ\t_\t_\tx\troot\t_\t_\n\n")
-    failed = subprocess.run([sys.executable, "-m", "xstilts", "data", "check", "ud", str(bad)], capture_output=True, text=True)
+    failed = subprocess.run(
+        [sys.executable, "-m", "xstilts", "data", "check", "ud", str(bad)], capture_output=True, text=True
+    )
     assert failed.returncode == 1 and failed.stdout == ""
     lines = failed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{bad}:1: ")
 
 
 def test_phase_commands_list_their_options():
-    out = subprocess.run([sys.executable, "-m", "xstilts", "intermediate", "--help"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "xstilts", "intermediate", "--help"], capture_output=True, text=True
+    ).stdout
     for option in ("--model", "--task", "--seed", "--lr", "--profile", "-S KEY=VALUE"):
         assert option in out
 
@@ -76,13 +80,18 @@ def test_bad_cli_values_are_one_line_with_exit_2(capsys, workdir):
         (["intermediate", "--task", "sts-b", "--lr", "fast"], "--lr must be a number, got 'fast'"),
         (["tune", "--task", "sts-b", "--n-trials", "0"], "--n-trials must be > 0, got 0"),
         (["tune", "--task", "sts-b", "--n-trials", "2.5"], "--n-trials must be an integer, got '2.5'"),
-        (["intermediate", "--task", "sts-b", "-S", "tasks.sts-b.train.lr=.inf"], "'tasks.sts-b.train.lr' must be a finite number"),
-        (["intermediate", "--task", "sts-b", "-S", "tasks.sts-b.train.lr=nan"], "'tasks.sts-b.train.lr' must be a finite number"),
+        (["intermediate", "--task", "sts-b", "-S", "tasks.sts-b.train.lr=.inf"],
+         "'tasks.sts-b.train.lr' must be a finite number"),
+        (["intermediate", "--task", "sts-b", "-S", "tasks.sts-b.train.lr=nan"],
+         "'tasks.sts-b.train.lr' must be a finite number"),
         (["intermediate", "-S", "grid.seeds=[-1]"], "'grid.seeds[0]' must be an integer in [0, 4294967295], got -1"),
         (["target", "-S", "target.train.warmup_ratio=.nan"], "'target.train.warmup_ratio' must be a finite number"),
-        (["tune", "--task", "ud-parse", "-S", "tasks.ud-parse.lr_range=[1e-5,.inf]"], "'tasks.ud-parse.lr_range[1]' must be a finite"),
-        (["evaluate", "-S", "report.bootstrap_seed=-1"], "'report.bootstrap_seed' must be an integer in [0, 4294967295]"),
-        (["prepare", "-S", "data.synthetic.seed=4294967296"], "'data.synthetic.seed' must be an integer in [0, 4294967295]"),
+        (["tune", "--task", "ud-parse", "-S", "tasks.ud-parse.lr_range=[1e-5,.inf]"],
+         "'tasks.ud-parse.lr_range[1]' must be a finite"),
+        (["evaluate", "-S", "report.bootstrap_seed=-1"],
+         "'report.bootstrap_seed' must be an integer in [0, 4294967295]"),
+        (["prepare", "-S", "data.synthetic.seed=4294967296"],
+         "'data.synthetic.seed' must be an integer in [0, 4294967295]"),
         (["report", "-S", "pretrained.mask_probability=.inf"], "'pretrained.mask_probability' must be a finite number"),
     ],
 )

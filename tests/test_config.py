@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from xstilts import config, tasks
 from xstilts.cli import main
 from xstilts.errors import ConfigError
@@ -120,7 +120,9 @@ def _numeric_keys(node, key=""):
 def test_every_number_must_be_finite(profile):
     """Not a list of keys to check: every number of the resolved configuration, found by walking it."""
     keys = list(_numeric_keys(config.load(PARAMS, profile=profile).to_dict()))
-    assert {"grid.seeds", "tasks.ud-parse.lr_range", "tasks.ud-parse.head.dropout", "report.bootstrap_seed"} <= set(keys)
+    assert {
+        "grid.seeds", "tasks.ud-parse.lr_range", "tasks.ud-parse.head.dropout", "report.bootstrap_seed"
+    } <= set(keys)
     for key in keys:
         for bad in (".nan", ".inf", "-.inf"):
             value = f"[{bad}]" if key in ("grid.seeds",) or key.endswith("lr_range") else bad
@@ -149,7 +151,8 @@ def test_float_keys_still_accept_yaml_1_1_exponents_written_as_strings(tmp_path)
         # a second `profile:` line: PyYAML would silently take the last one
         ("profile: smoke\n", "profile: smoke\nprofile: paper\n", "profile: paper", "profile"),
         # inside a nested block mapping
-        ("  use_tuned_lr: true\n", "  use_tuned_lr: true\n  use_tuned_lr: false\n", "  use_tuned_lr: false", "use_tuned_lr"),
+        ("  use_tuned_lr: true\n", "  use_tuned_lr: true\n  use_tuned_lr: false\n", "  use_tuned_lr: false",
+         "use_tuned_lr"),
         # inside a flow mapping
         ("{lr: 2.0e-5, epochs: 3,", "{lr: 2.0e-5, epochs: 3, lr: 1.0,", "{lr: 2.0e-5, epochs: 3, lr: 1.0,", "lr"),
     ],
@@ -238,7 +241,9 @@ def test_unknown_key_inside_a_profile_block(tmp_path):
 
 def test_unknown_task_block(tmp_path):
     path = _write(tmp_path, lambda raw: raw["tasks"].update(paws={"train": raw["tasks"]["sts-b"]["train"]}))
-    with pytest.raises(ConfigError, match=r"tasks.paws: unknown value 'paws' \(allowed: none, sts-b, ud-parse, ud-pos\)"):
+    with pytest.raises(
+        ConfigError, match=r"tasks.paws: unknown value 'paws' \(allowed: none, sts-b, ud-parse, ud-pos\)"
+    ):
         config.load(path)
 
 
@@ -261,5 +266,7 @@ def test_cli_reports_config_errors_in_one_line_with_exit_2(capsys):
     code = main(["prepare", "--params", str(PARAMS), "-S", "tasks.sts-b.train.lr=-1"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.strip().splitlines() == ["xstilts: error: " + str(PARAMS) + ": 'tasks.sts-b.train.lr' must be > 0, got -1.0"]
+    assert err.strip().splitlines() == [
+        "xstilts: error: " + str(PARAMS) + ": 'tasks.sts-b.train.lr' must be > 0, got -1.0"
+    ]
     assert "Traceback" not in err

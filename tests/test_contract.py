@@ -2,9 +2,10 @@
 
 import yaml
 
-from tests.conftest import REPO
-from xstilts import config, paths, phases, tasks
+from tests.helpers import REPO
+from xstilts import config, paths, tasks
 from xstilts.cli import build_parser
+from xstilts.grid import Cell
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 MLPROJECT = yaml.safe_load((REPO / "MLproject").read_text())
@@ -39,11 +40,12 @@ def test_dvc_outputs_are_where_the_code_writes():
         return set(names)
 
     assert outs("raw") == {str(paths.DATA_RAW)} and outs("prepare") == {str(paths.DATA_PREPARED)}
-    assert str(phases.model_dir("intermediate", "M", "T", 1)) in outs("intermediate")
-    assert str(phases.results_dir("M", "T", 1) / "intermediate.json") in outs("intermediate")
-    assert str(phases.model_dir("target", "M", "T", 1)) in outs("target")
-    for name in ("target.json", "evaluate.json", "predictions.parquet"):
-        assert str(phases.results_dir("M", "T", 1) / name) in outs("target")
+    cell = Cell("M", "T", 1)
+    assert str(cell.model_dir("intermediate")) in outs("intermediate")
+    assert str(cell.result("intermediate")) in outs("intermediate")
+    assert str(cell.model_dir("target")) in outs("target")
+    for path in (cell.result("target"), cell.result("evaluate"), cell.predictions()):
+        assert str(path) in outs("target")
 
 
 def test_every_stage_and_entry_point_calls_an_existing_cli_command():

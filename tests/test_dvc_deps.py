@@ -13,7 +13,7 @@ import shutil
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from xstilts.cli import build_parser
 
 SRC = REPO / "src"
@@ -128,9 +128,10 @@ def test_the_closure_follows_imports_inside_functions_and_the_task_registry():
     assert {"xstilts", "xstilts.cli", "xstilts.config", "xstilts.errors"} <= target
     assert {"xstilts.phases", "xstilts.models", "xstilts.evaluate", "xstilts.train", "xstilts.heads"} <= target
     assert "xstilts.tasks.ud_parse" in target and "xstilts.parsing" in target  # discovered, then imported
-    assert not {"xstilts.report", "xstilts.bench", "xstilts.plan"} & target
+    assert not {"xstilts.report", "xstilts.perf.bench", "xstilts.perf.plan"} & target
     report = closure("xstilts report")
-    assert {"xstilts.report_markdown", "xstilts.report_figures", "xstilts.stats", "xstilts.typology"} <= report
+    assert {"xstilts.report.markdown", "xstilts.report.figures", "xstilts.report.analysis", "xstilts.stats",
+            "xstilts.typology"} <= report
     assert not {"xstilts.phases", "xstilts.train", "xstilts.heads"} & report
     assert required_dep("xstilts.tasks._nli") == "src/xstilts/tasks"
 
@@ -171,7 +172,7 @@ def test_editing_a_module_makes_dvc_status_report_the_stages_that_run_it(tmp_pat
             path.write_text(original)
 
     assert changed_after_editing("src/xstilts/phases.py") == {"pretrained", "tune", "intermediate", "target"}
-    assert changed_after_editing("src/xstilts/report_markdown.py") == {"report"}
+    assert changed_after_editing("src/xstilts/report/markdown.py") == {"report"}
     # compiled files are not code changes: a fresh clone without __pycache__/ must not look stale
     (tmp_path / "src/xstilts/tasks/__pycache__").mkdir(exist_ok=True)
     (tmp_path / "src/xstilts/tasks/__pycache__/none.cpython-399.pyc").write_bytes(b"\0")

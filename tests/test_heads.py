@@ -27,7 +27,9 @@ def randomise(module, seed=0):
 
 def hand_cross_entropy(rows, gold):
     """Mean of logsumexp(row) - row[gold] over plain Python lists."""
-    losses = [math.log(sum(math.exp(v) for v in row if v != -math.inf)) - row[g] for row, g in zip(rows, gold)]
+    losses = [
+        math.log(sum(math.exp(v) for v in row if v != -math.inf)) - row[g] for row, g in zip(rows, gold, strict=True)
+    ]
     return sum(losses) / len(losses)
 
 
@@ -106,7 +108,7 @@ def test_regression_shapes_and_mse_by_hand():
     assert out["predictions"].shape == (3,)
     predictions = [2.0 * v + 0.5 for v in torch.tanh(hidden[:, 0]).sum(-1).tolist()]
     assert out["predictions"].tolist() == pytest.approx(predictions, abs=1e-5)
-    mse = sum((p - y) ** 2 for p, y in zip(predictions, labels.tolist())) / 3
+    mse = sum((p - y) ** 2 for p, y in zip(predictions, labels.tolist(), strict=True)) / 3
     assert out["loss"].item() == pytest.approx(mse, rel=1e-5)
 
 
@@ -223,7 +225,7 @@ def test_biaffine_decoding_never_picks_padding_or_self():
     head = parser(seed=3)
     out = head(hidden_states(T=9, seed=3), PARSE_BATCH)
     heads, _ = decode_batch(out["arc_scores"], out["label_scores"], WORD_MASK.sum(1))
-    for h, n in zip(heads, [3, 2]):
+    for h, n in zip(heads, [3, 2], strict=True):
         assert len(h) == n and is_tree(h) and h.max() <= n
     assert (out["arc_scores"].argmax(-1)[1, :2] <= 2).all()
 
@@ -328,7 +330,7 @@ def test_a_real_sentence_longer_than_max_length_gives_a_finite_loss_and_gradient
     visible = int(batch["word_mask"].sum())
     assert batch["input_ids"].shape[1] == 64 and 0 < visible < 159
     heads = torch.tensor(sentence["heads"])
-    assert ((heads[:visible] > visible)).any(), "the test needs a visible word whose head was cut off"
+    assert (heads[:visible] > visible).any(), "the test needs a visible word whose head was cut off"
 
     torch.manual_seed(0)
     net = encoder_with_head(encoder, build_head("biaffine", encoder.config.hidden_size, num_labels=len(vocab)))
@@ -336,6 +338,7 @@ def test_a_real_sentence_longer_than_max_length_gives_a_finite_loss_and_gradient
     out = net(**batch)
     assert torch.isfinite(out["loss"])
     out["loss"].backward()
+    assert all(p.grad is not None for p in net.head.parameters())  # else the check below could be vacuous
     assert all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
     # the fault it guards against: the old target (masked by word_mask only) gives an infinite arc loss
     old_target = batch["heads"].masked_fill(~batch["word_mask"].bool(), -100)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from xstilts import config, models
 
 TEXTS = [
@@ -42,13 +42,16 @@ def test_wordpiece_vocabulary_is_bert_like_and_covers_the_corpus():
     tokens = tokenizer.tokenize(" ".join(TEXTS[:5]))
     assert "[UNK]" not in tokens
     assert {"猫", "北", "京"} <= set(tokens)  # CJK characters are split off one by one, as BERT does
-    assert tokenizer.decode(tokenizer("Der Hund läuft schnell")["input_ids"], skip_special_tokens=True) == "Der Hund läuft schnell"
+    text = "Der Hund läuft schnell"
+    assert tokenizer.decode(tokenizer(text)["input_ids"], skip_special_tokens=True) == text
 
 
 def test_unigram_vocabulary_is_xlmr_like():
     tokenizer = models.train_tokenizer(config.load(REPO / "params.yaml").model("xlmr").tiny, TEXTS)
-    assert (tokenizer.bos_token_id, tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id) == (0, 1, 2, 3)
+    special = (tokenizer.bos_token_id, tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id)
+    assert special == (0, 1, 2, 3)
     assert tokenizer.mask_token_id == 4
     tokens = tokenizer.tokenize("Le chat dort sur le tapis.")
     assert tokens[0].startswith("▁") and tokenizer.unk_token not in tokens
-    assert tokenizer.decode(tokenizer("Le chat dort sur le tapis.")["input_ids"], skip_special_tokens=True) == "Le chat dort sur le tapis."
+    text = "Le chat dort sur le tapis."
+    assert tokenizer.decode(tokenizer(text)["input_ids"], skip_special_tokens=True) == text

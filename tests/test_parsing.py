@@ -74,10 +74,11 @@ def test_decode_breaks_a_cycle_optimally():
 def test_decode_matches_brute_force(n):
     rng = np.random.default_rng(n)
     for trial in range(60):
-        if trial % 3 == 0:
-            scores = rng.integers(0, 3, size=(n, n + 1)).astype(float)  # many ties
-        else:
-            scores = rng.normal(size=(n, n + 1))
+        scores = (
+            rng.integers(0, 3, size=(n, n + 1)).astype(float)  # many ties
+            if trial % 3 == 0
+            else rng.normal(size=(n, n + 1))
+        )
         heads = decode_tree(scores)
         assert is_tree(heads)
         best, _ = brute_force_best(scores)

@@ -5,8 +5,10 @@ import math
 
 import pytest
 
-from tests.conftest import REPO
-from xstilts import bench_gpu, config, plan
+from tests.helpers import REPO
+from xstilts import config
+from xstilts.perf import plan
+from xstilts.perf.shapes import PAPER_SHAPES
 
 PAPER = ["grid.models=[mbert, xlmr-large]", "grid.tasks=[none, ud-parse, sts-b]", "grid.seeds=[1, 2, 3]",
          "tune.n_trials=4", "tune.train_subsample=1000", "target.train.batch_size=64", "target.train.epochs=2"]
@@ -55,7 +57,7 @@ def test_the_paper_plan_counts_the_grid_steps_hours_and_disk():
     assert evaluate["gpu_hours"] == pytest.approx(9 * 112_500 * 50 / 1e6 / 3600)
 
     # disk: fp32 encoders; 3 seeds of each trained intermediate task and of each target cell
-    large, _ = plan.encoder_params(bench_gpu.PAPER_SHAPES["xlm-roberta-large"])
+    large, _ = plan.encoder_params(PAPER_SHAPES["xlm-roberta-large"])
     assert _rows(rows, "target", "xlmr-large", "none")[0]["disk_gb"] == pytest.approx(3 * large * 4 / 1e9)
     assert _rows(rows, "pretrained", "xlmr-large")[0]["disk_gb"] == pytest.approx(large * 4 / 1e9)
     assert _rows(rows, "tune")[0]["disk_gb"] == 0
@@ -71,18 +73,19 @@ def test_encoder_parameter_counts_match_transformers():
     import torch
     from transformers import BertConfig, BertModel, XLMRobertaConfig, XLMRobertaModel
 
-    for name, shape in bench_gpu.PAPER_SHAPES.items():
+    for name, shape in PAPER_SHAPES.items():
         common = dict(vocab_size=shape.vocab, hidden_size=shape.hidden, num_hidden_layers=shape.layers,
                       num_attention_heads=shape.heads, intermediate_size=shape.intermediate)
         with torch.device("meta"):  # shapes only, no memory
             if shape.family == "bert":
-                model = BertModel(BertConfig(max_position_embeddings=512, type_vocab_size=2, **common), add_pooling_layer=False)
+                model = BertModel(BertConfig(max_position_embeddings=512, type_vocab_size=2, **common),
+                                  add_pooling_layer=False)
             else:
                 model = XLMRobertaModel(XLMRobertaConfig(max_position_embeddings=514, type_vocab_size=1, **common),
                                         add_pooling_layer=False)
         body = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("embeddings."))
         assert plan.encoder_params(shape) == (sum(p.numel() for p in model.parameters()), body), name
-    assert plan.encoder_params(bench_gpu.PAPER_SHAPES["xlm-roberta-large"])[0] == 558_840_832
+    assert plan.encoder_params(PAPER_SHAPES["xlm-roberta-large"])[0] == 558_840_832
 
 
 def test_without_a_measurement_the_plan_says_it_estimates(tmp_path):

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import FIXTURES, TINY_DATA
 from tests.data.formats import write_hub_parquet
+from tests.helpers import FIXTURES, TINY_DATA
 from xstilts.cli import main
 from xstilts.data.download import sha256_of
 
@@ -35,7 +35,7 @@ def test_smoke_prepare_writes_every_split_and_logs_one_run(workdir):
     assert sorted(set(xnli["language"])) == sorted(LANGS)
     assert set(xnli["label"]) == {0, 1, 2} and set(xnli["pair_id"]) == set(range(15))
     ud = pq.read_table(prepared / "ud_train.parquet").to_pydict()
-    assert all(len(w) == len(h) == len(r) for w, h, r in zip(ud["words"], ud["heads"], ud["deprels"]))
+    assert all(len(w) == len(h) == len(r) for w, h, r in zip(ud["words"], ud["heads"], ud["deprels"], strict=True))
     assert "SYNTHETIC.md" in manifest["raw"] and (workdir / "data" / "raw" / "SYNTHETIC.md").exists()
 
     (run,) = mlflow.search_runs(experiment_names=["xstilts-smoke"], output_format="list")

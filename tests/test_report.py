@@ -1,9 +1,9 @@
 """The report over a constructed tracking store: numbers equal the runs', the markdown answers, failures are loud.
 
-The store is filled once per module (MLflow runs with the tags, metrics and artifacts the phases produce,
-plus ``results/**.json``; no training) and copied into each test's ``workdir``. The planted effect: for
-mbert the syntactic task (ud-parse) beats the semantic one (sts-b) by 20 points in every language, for
-xlmr the other way round.
+The store is filled once per module by :mod:`xstilts.perf.store` (MLflow runs with the tags, metrics and
+artifacts the phases produce, plus ``results/**.json``; no training) and copied into each test's
+``workdir``. The planted effect: for mbert the syntactic task (ud-parse) beats the semantic one (sts-b) by
+20 points in every language, for xlmr the other way round.
 """
 
 import json
@@ -15,11 +15,12 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from mlflow.entities import Metric, Param
 
-from tests.conftest import REPO
-from xstilts import config, report, tasks, tracking
+from tests.helpers import REPO
+from xstilts import config, report, tracking
 from xstilts.errors import MissingUpstreamError, XstiltsError
+from xstilts.grid import Cell
+from xstilts.perf.store import log_cell, log_evaluate, opened
 
 GRID = ["grid.seeds=[1, 2]"]  # the default models and tasks: mbert, xlmr x none, ud-parse, sts-b
 SMALL = GRID + ["grid.models=[mbert]"]
@@ -35,17 +36,12 @@ def base_store(tmp_path_factory):
     """A tracking store + results/ for the GRID, built once (the SQLite schema alone takes seconds)."""
     root = tmp_path_factory.mktemp("store")
     shutil.copy(REPO / "params.yaml", root / "params.yaml")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
-        mp.delenv("MLFLOW_RUN_ID", raising=False)
-        cfg = config.load("params.yaml", GRID)
-        client = mlflow.MlflowClient()
-        experiment = client.create_experiment(tracking.experiment_name(cfg.profile))
+    cfg = config.load(root / "params.yaml", GRID)
+    with opened(root) as experiment:
         for model in cfg.grid.models:
             for task in cfg.grid.tasks:
                 for seed in cfg.grid.seeds:
-                    _log_cell(client, experiment, cfg, model, task, seed, root)
+                    _log_cell(experiment, cfg, Cell(model, task, seed), root)
     return root
 
 
@@ -55,25 +51,6 @@ def store(base_store, workdir):
     shutil.copy(base_store / "mlflow.db", workdir / "mlflow.db")
     shutil.copytree(base_store / "results", workdir / "results")
     return workdir
-
-
-def _tags(cfg, phase, model, task, seed):
-    family = tasks.get(task).family
-    tags = {"phase": phase, "profile": cfg.profile, "model": model, "task": task, "family": family, "seed": str(seed)}
-    if phase != "intermediate":
-        tags["selection"] = cfg.target.selection
-    return {f"xstilts.{k}": v for k, v in tags.items()}
-
-
-def _log_run(client, experiment, tags, metrics, history=(), artifact=None, params=None):
-    run = client.create_run(experiment, tags=tags)
-    batch = [Metric(k, float(v), 0, 0) for k, v in metrics.items()]
-    batch += [Metric("train_loss", loss, 0, step) for step, loss in history]
-    client.log_batch(run.info.run_id, metrics=batch, params=[Param(k, str(v)) for k, v in (params or {}).items()])
-    if artifact is not None:
-        client.log_artifact(run.info.run_id, str(artifact))
-    client.set_terminated(run.info.run_id, "FINISHED")
-    return run.info.run_id
 
 
 def _predictions(cfg, model, task, seed, drop_metric=None):
@@ -88,49 +65,29 @@ def _predictions(cfg, model, task, seed, drop_metric=None):
             rows.append(pd.DataFrame({"split": split, "language": lang, "pair_id": np.arange(n), "label": LABELS[label],
                                       "prediction": LABELS[prediction], "correct": correct}))
             metrics[f"xnli_{split}_acc_{lang}"] = float(correct.mean())
-        metrics[f"xnli_{split}_acc_avg"] = float(np.mean([metrics[f"xnli_{split}_acc_{l}"] for l in cfg.languages]))
+        metrics[f"xnli_{split}_acc_avg"] = float(
+            np.mean([metrics[f"xnli_{split}_acc_{code}"] for code in cfg.languages])
+        )
     metrics.pop(drop_metric, None)
     return pd.concat(rows, ignore_index=True), metrics
 
 
-def _log_evaluate(client, experiment, cfg, model, task, seed, out: Path, artifact=True, drop_metric=None, keep=None):
+def _relog_evaluate(root, model, task, seed, artifact=True, drop_metric=None, keep=None):
+    """Log the cell's evaluate run again (without its predictions artifact, without ``drop_metric``, with only
+    the prediction rows that ``keep`` keeps); evaluate.json points to it."""
+    cfg = config.load("params.yaml", SMALL)
     frame, metrics = _predictions(cfg, model, task, seed, drop_metric)
     if keep is not None:
         frame = frame[keep(frame)]
-    out.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(out / "predictions.parquet", index=False)
-    run_id = _log_run(client, experiment, _tags(cfg, "evaluate", model, task, seed), metrics, artifact=out / "predictions.parquet" if artifact else None)
-    _write(out / "evaluate.json", {"phase": "evaluate", "model": model, "task": task, "seed": seed,
-                                   "run_id": run_id, "metrics": metrics})
-    return run_id
+    experiment = tracking.experiment_id(cfg.profile)
+    return log_evaluate(experiment, cfg, Cell(model, task, seed), root / "results", frame, metrics, artifact=artifact)
 
 
-def _relog_evaluate(root, model, task, seed, **changes):
-    """Log the cell's evaluate run again, with ``changes`` (see _log_evaluate); evaluate.json points to it."""
-    client = mlflow.MlflowClient()
-    experiment = client.get_experiment_by_name("xstilts-smoke").experiment_id
-    out = root / "results" / model / task / f"seed{seed}"
-    return _log_evaluate(client, experiment, config.load("params.yaml", SMALL), model, task, seed, out, **changes)
-
-
-def _log_cell(client, experiment, cfg, model, task, seed, root):
-    out = root / "results" / model / task / f"seed{seed}"
-    curve = [(step, 1.5 / (1 + step) + 0.01 * seed) for step in range(0, 50, 10)]
-    run_id = None
-    if task != "none":
-        metric = tasks.get(task).dev_metric
-        run_id = _log_run(client, experiment, _tags(cfg, "intermediate", model, task, seed),
-                          {f"dev_{metric}": 0.6 + 0.05 * seed}, curve, params={"lr": 0.002})
-    record = {"model": model, "task": task, "seed": seed}
-    _write(out / "intermediate.json", {"phase": "intermediate", **record, "run_id": run_id})
-    run_id = _log_run(client, experiment, _tags(cfg, "target", model, task, seed), {"dev_acc": 0.6}, curve)
-    _write(out / "target.json", {"phase": "target", **record, "run_id": run_id, "metrics": {"dev_acc": 0.6}})
-    _log_evaluate(client, experiment, cfg, model, task, seed, out)
-
-
-def _write(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data))
+def _log_cell(experiment, cfg, cell, root):
+    curve = [(step, 1.5 / (1 + step) + 0.01 * cell.seed) for step in range(0, 50, 10)]
+    frame, metrics = _predictions(cfg, cell.model, cell.task, cell.seed)
+    log_cell(experiment, cfg, cell, root / "results", frame, metrics, dev_score=0.6 + 0.05 * cell.seed, curve=curve,
+             target_metrics={"dev_acc": 0.6})
 
 
 def _run_id(root, model, task, seed, phase="evaluate"):
@@ -160,7 +117,8 @@ def test_the_report_answers_per_model_with_the_runs_numbers(store):
     text = (store / "reports" / "xnli_syntactic_vs_semantic.md").read_text()
     assert "## Summary" in text
     better = "gives higher XNLI accuracy than"
-    assert f"- **mbert**: Syntactic training (ud-parse) {better} semantic training (sts-b) by" in text  # the planted sign
+    # the planted sign
+    assert f"- **mbert**: Syntactic training (ud-parse) {better} semantic training (sts-b) by" in text
     assert f"- **xlmr**: Semantic training (sts-b) {better} syntactic training (ud-parse) by" in text
     assert "(syntactic − semantic = -" in text and "Holm correction" in text
     for heading in ("### XNLI test accuracy by language and condition", "### Syntactic − semantic contrast",

@@ -15,7 +15,7 @@ import mlflow
 import pytest
 from safetensors.torch import load_file
 
-from tests.conftest import FAST
+from tests.helpers import FAST
 from xstilts.cli import main
 
 # ud-parse on 30 sentences in batches of 4: 8 steps per epoch, 4 epochs, a checkpoint every 4 steps
@@ -87,7 +87,11 @@ def undisturbed(project, tmp_path_factory):
 
 @pytest.mark.parametrize(
     ("kill_at", "where"),
-    [(20, "inside epoch 3 of 4"), (16, "at the end of epoch 2"), (32, "after the last step, before the last evaluation")],
+    [
+        (20, "inside epoch 3 of 4"),
+        (16, "at the end of epoch 2"),
+        (32, "after the last step, before the last evaluation"),
+    ],
 )
 def test_a_phase_killed_at_a_checkpoint_resumes_to_the_same_numbers(project, tmp_path, undisturbed, kill_at, where):
     cwd = copy_project(project, tmp_path / "p")
@@ -152,7 +156,8 @@ def test_the_pretrained_phase_resumes_to_the_same_model(project, tmp_path):
     cwd = copy_project(project, tmp_path / "p")
     assert run_cli(cwd, *command, overrides=mlm).returncode == 0
     expected = load_file(str(cwd / "models" / "pretrained" / "mbert" / "model.safetensors"))
-    assert run_cli(cwd, *command, overrides=mlm, kill_at=24)  # 19 steps per epoch: inside epoch 2.returncode == -signal.SIGKILL
+    killed = run_cli(cwd, *command, overrides=mlm, kill_at=24)  # 19 steps per epoch: inside epoch 2
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     resumed = run_cli(cwd, *command, overrides=mlm)
     assert resumed.returncode == 0 and "resuming from" in resumed.stderr, resumed.stderr[-3000:]
     weights = load_file(str(cwd / "models" / "pretrained" / "mbert" / "model.safetensors"))

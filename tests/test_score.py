@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from udtools import udeval
 
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 from xstilts.cli import main
 from xstilts.data import conllu
 
@@ -71,9 +71,12 @@ def _corrupt(sentences: list[dict], rng) -> tuple[list, list, list, list]:
                 rels[i] = universal if ":" in rels[i] else universal + ":xx"
         all_heads.append(heads)
         all_rels.append(rels)
-        head_wrong.append([p != g for p, g in zip(heads, s["heads"])])
+        head_wrong.append([p != g for p, g in zip(heads, s["heads"], strict=True)])
         label_wrong.append(
-            [p != g or a.split(":")[0] != b.split(":")[0] for p, g, a, b in zip(heads, s["heads"], rels, s["deprels"])]
+            [
+                p != g or a.split(":")[0] != b.split(":")[0]
+                for p, g, a, b in zip(heads, s["heads"], rels, s["deprels"], strict=True)
+            ]
         )
     return all_heads, all_rels, head_wrong, label_wrong
 
@@ -95,12 +98,13 @@ def test_agrees_with_the_official_conll18_scorer_on_real_data(tmp_path, capsys):
     head_wrong = [w for sentence in head_wrong for w in sentence]
     label_wrong = [w for sentence in label_wrong for w in sentence]
     kept = punct.count(False)
-    head_errors = sum(w for w, p in zip(head_wrong, punct) if not p)
-    label_errors = sum(w for w, p in zip(label_wrong, punct) if not p)
+    head_errors = sum(w for w, p in zip(head_wrong, punct, strict=True) if not p)
+    label_errors = sum(w for w, p in zip(label_wrong, punct, strict=True) if not p)
     assert ours["words_nopunct"] == kept == 3685 - 452
     assert ours["uas_nopunct"] == pytest.approx(1 - head_errors / kept, abs=1e-12)
     assert ours["las_nopunct"] == pytest.approx(1 - label_errors / kept, abs=1e-12)
-    assert sum(w for w, p in zip(head_wrong, punct) if p) > 10  # punctuation errors, which uas counts and nopunct not
+    # punctuation errors, which uas counts and nopunct not
+    assert sum(w for w, p in zip(head_wrong, punct, strict=True) if p) > 10
     assert ours["uas"] == pytest.approx(1 - sum(head_wrong) / 3685, abs=1e-12)
 
 
@@ -253,8 +257,8 @@ def test_write_predicted_replaces_head_and_deprel_only_and_drops_empty_nodes(tmp
     out_lines = out.read_bytes().split(b"\n")
     kept = [line for line in gold_lines if not line.startswith(b"5.1\t")]
     assert len(out_lines) == len(kept) == len(gold_lines) - 1
-    words = iter((h, r) for sh, sr in zip(heads, rels) for h, r in zip(sh, sr))
-    for g, o in zip(kept, out_lines):
+    words = iter((h, r) for sh, sr in zip(heads, rels, strict=True) for h, r in zip(sh, sr, strict=True))
+    for g, o in zip(kept, out_lines, strict=True):
         g_fields, o_fields = g.split(b"\t"), o.split(b"\t")
         if len(g_fields) == 10 and g_fields[0].isdigit():
             head, rel = next(words)

@@ -7,7 +7,7 @@ import signal
 import mlflow
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from xstilts import config, tracking
 
 
@@ -24,13 +24,17 @@ def _only_run(name="xstilts-smoke"):
 
 def test_a_finished_run_has_the_design_tags_params_and_config(cfg, monkeypatch):
     monkeypatch.setenv("DVC_STAGE", "intermediate@mbert-sts-b-1")
-    with tracking.phase_run(cfg, "intermediate", model="mbert", task="sts-b", seed=1, params={"lr": 0.002}):
+    with tracking.phase_run(cfg, "intermediate", model="mbert", task="sts-b", seed=1, family="semantic",
+                            name="intermediate mbert sts-b s1", params={"lr": 0.002}):
         tracking.log_metrics({"dev_spearman": 0.5})
     run = _only_run()
     assert run.info.status == "FINISHED"
     tags = run.data.tags
     assert tags["mlflow.runName"] == "intermediate mbert sts-b s1"
-    expected = {"phase": "intermediate", "profile": "smoke", "model": "mbert", "task": "sts-b", "family": "semantic", "seed": "1"}
+    expected = {
+        "phase": "intermediate", "profile": "smoke", "model": "mbert", "task": "sts-b", "family": "semantic",
+        "seed": "1",
+    }  # fmt: skip
     assert {k: tags[f"xstilts.{k}"] for k in expected} == expected
     assert tags["xstilts.dvc_stage"] == "intermediate@mbert-sts-b-1"
     assert run.data.params["lr"] == "0.002"
@@ -40,16 +44,14 @@ def test_a_finished_run_has_the_design_tags_params_and_config(cfg, monkeypatch):
 
 
 def test_an_exception_ends_the_run_failed(cfg):
-    with pytest.raises(ZeroDivisionError):
-        with tracking.phase_run(cfg, "prepare"):
-            1 / 0
+    with pytest.raises(ZeroDivisionError), tracking.phase_run(cfg, "prepare"):
+        raise ZeroDivisionError("division by zero")
     assert _only_run().info.status == "FAILED"
 
 
 def test_sigterm_ends_the_run_killed(cfg):
-    with pytest.raises(KeyboardInterrupt):
-        with tracking.phase_run(cfg, "prepare"):
-            os.kill(os.getpid(), signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), tracking.phase_run(cfg, "prepare"):
+        os.kill(os.getpid(), signal.SIGTERM)
     assert _only_run().info.status == "KILLED"
 
 
@@ -73,18 +75,21 @@ def test_trials_under_a_tune_run_launched_by_mlflow_run_are_its_children(cfg, mo
     monkeypatch.setenv("MLFLOW_RUN_ID", launched.info.run_id)
     with tracking.phase_run(cfg, "tune", model="xlmr", task="ud-parse") as parent:
         for number in range(3):
-            with pytest.raises(optuna.TrialPruned) if number == 2 else contextlib.nullcontext():
-                with tracking.trial_run(number, {"lr": 1e-3 * (number + 1)}):
-                    if number == 2:
-                        raise optuna.TrialPruned()
-                    tracking.log_metrics({"dev_las": 0.5})
+            with (
+                pytest.raises(optuna.TrialPruned) if number == 2 else contextlib.nullcontext(),
+                tracking.trial_run(number, {"lr": 1e-3 * (number + 1)}),
+            ):
+                if number == 2:
+                    raise optuna.TrialPruned()
+                tracking.log_metrics({"dev_las": 0.5})
     assert parent.info.run_id == launched.info.run_id
     runs = mlflow.search_runs(experiment_names=["Default-like"], output_format="list")
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == launched.info.run_id]
     assert sorted(r.data.tags["xstilts.trial"] for r in children) == ["0", "1", "2"]
     assert launched.info.run_id not in {r.info.run_id for r in children}
     adopted = mlflow.get_run(launched.info.run_id)
-    assert adopted.info.status == "FINISHED" and "xstilts.trial" not in adopted.data.tags and "lr" not in adopted.data.params
+    assert adopted.info.status == "FINISHED"
+    assert "xstilts.trial" not in adopted.data.tags and "lr" not in adopted.data.params
     assert all(r.info.status == "FINISHED" for r in children)
 
 

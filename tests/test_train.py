@@ -1,8 +1,8 @@
 """train.py's pieces that do not need a training run: the collator and the Trainer's arguments."""
 
+from tests.helpers import REPO
 from xstilts import config
 from xstilts.train import PadCollator, training_arguments
-from tests.conftest import REPO
 
 
 def test_pad_collator_pads_to_the_longest_or_to_a_multiple():
@@ -24,7 +24,9 @@ def test_training_arguments_compile_and_autocast_only_on_a_gpu(tmp_path):
     gpu = training_arguments(recipe, seed=1, work_dir=tmp_path, on_gpu=True, compile=True)
     assert gpu.torch_compile and gpu.dataloader_num_workers == 2
     assert not training_arguments(recipe, seed=1, work_dir=tmp_path, on_gpu=True, compile=False).torch_compile
-    assert (gpu.learning_rate, gpu.per_device_train_batch_size, gpu.max_grad_norm) == (recipe.lr, recipe.batch_size, 1.0)
+    assert (gpu.learning_rate, gpu.per_device_train_batch_size, gpu.max_grad_norm) == (
+        recipe.lr, recipe.batch_size, 1.0
+    )
 
 
 def test_compute_block_is_strict(tmp_path):
@@ -46,8 +48,10 @@ def test_the_length_grouped_sampler_gets_plain_lengths(tmp_path):
 
     recipe = config.load(REPO / "params.yaml").target.train
     features = datasets.Dataset.from_dict({"input_ids": [[1] * n for n in (3, 9, 5, 7)], "length": [3, 9, 5, 7]})
-    trainer = _Trainer(model=torch.nn.Linear(1, 1), args=training_arguments(recipe, seed=1, work_dir=tmp_path, on_gpu=False),
-                       train_dataset=features, data_collator=PadCollator({}))
+    trainer = _Trainer(
+        model=torch.nn.Linear(1, 1), args=training_arguments(recipe, seed=1, work_dir=tmp_path, on_gpu=False),
+        train_dataset=features, data_collator=PadCollator({}),
+    )
     sampler = trainer._get_train_sampler()
     assert isinstance(sampler, LengthGroupedSampler) and sampler.lengths == [3, 9, 5, 7]
     assert sorted(sampler) == [0, 1, 2, 3]

@@ -12,7 +12,7 @@ import mlflow
 import optuna
 import pytest
 
-from tests.conftest import FAST
+from tests.helpers import FAST
 from xstilts import tune as tune_module
 from xstilts.cli import main
 from xstilts.tune import mask_url
@@ -90,7 +90,9 @@ def test_two_parallel_workers_share_one_study(cell):
     env = {**os.environ}
     args = [sys.executable, "-m", "xstilts", "tune", "--task", "sts-b", "--model", "mbert", "--n-trials", "2",
             "--study-name", "parallel", *[a for item in TUNE for a in ("-S", item)]]  # fmt: skip
-    workers = [subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    workers = [
+        subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     for worker in workers:
         _, err = worker.communicate(timeout=600)
         assert worker.returncode == 0, err[-3000:]
@@ -107,8 +109,11 @@ def test_two_parallel_workers_share_one_study(cell):
 def _worker(*args, log):
     """A `xstilts tune` worker process with one trial long enough to be killed in its middle."""
     overrides = [*TUNE, "tasks.sts-b.train.epochs=1000"]
-    return subprocess.Popen([sys.executable, "-m", "xstilts", "tune", "--task", "sts-b", "--model", "mbert", "--n-trials",
-                             "1", *args, *[a for item in overrides for a in ("-S", item)]], stdout=log, stderr=log)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "xstilts", "tune", "--task", "sts-b", "--model", "mbert", "--n-trials", "1",
+         *args, *[a for item in overrides for a in ("-S", item)]],
+        stdout=log, stderr=log,
+    )  # fmt: skip
 
 
 def _kill_in_its_trial(worker, cell, timeout=300):
@@ -153,7 +158,9 @@ def test_a_database_storage_fails_a_trial_whose_heartbeats_stopped(cell, monkeyp
     monkeypatch.setattr(tune_module, "GRACE_PERIOD", 1)
     time.sleep(2)  # its last heartbeat is older than the grace period
 
-    assert tune("--task", "sts-b", "--model", "mbert", "--n-trials", "1", "--study-name", "silent", "--storage", storage) == 0
+    assert tune(
+        "--task", "sts-b", "--model", "mbert", "--n-trials", "1", "--study-name", "silent", "--storage", storage
+    ) == 0  # fmt: skip
     assert [t.state.name for t in _study("silent", storage).trials] == ["FAIL", "COMPLETE"]
     assert sorted(r.info.status for r in _runs()) == ["FINISHED", "FINISHED", "KILLED", "KILLED"]
     assert work.is_dir()  # on another host it would not be ours to remove
@@ -259,7 +266,9 @@ def _free_port():
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory):
     """A throwaway PostgreSQL server on 127.0.0.1 (Debian's postgresql package), or a skip with the reason."""
-    initdb = shutil.which("initdb") or next(iter(sorted(__import__("glob").glob("/usr/lib/postgresql/*/bin/initdb"))), None)
+    initdb = shutil.which("initdb") or next(
+        iter(sorted(__import__("glob").glob("/usr/lib/postgresql/*/bin/initdb"))), None
+    )
     if not initdb:
         pytest.skip("no PostgreSQL server binaries (install Debian's postgresql package)")
     try:
@@ -277,14 +286,18 @@ def postgres(tmp_path_factory):
     data = __import__("pathlib").Path(base) / "data"
     port = _free_port()
     try:
-        subprocess.run([*user, initdb, "-D", str(data), "-U", "xstilts", "--auth=trust"], check=True, capture_output=True)
+        subprocess.run(
+            [*user, initdb, "-D", str(data), "-U", "xstilts", "--auth=trust"], check=True, capture_output=True
+        )
         subprocess.run([*user, f"{bindir}/pg_ctl", "-D", str(data), "-o", f"-p {port} -k {data} -h 127.0.0.1",
                         "-l", str(data / "log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
     except (subprocess.CalledProcessError, FileNotFoundError) as err:
         detail = getattr(err, "stderr", b"") or b""
         pytest.skip(f"cannot start a PostgreSQL server here: {err} {detail.decode(errors='replace')[-300:]}")
     for database in ("optuna", "race"):
-        subprocess.run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "xstilts", database], check=True)
+        subprocess.run(
+            [f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "xstilts", database], check=True
+        )
     yield f"postgresql://xstilts:secret@127.0.0.1:{port}/optuna"
     subprocess.run([*user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "fast", "stop"], capture_output=True)
     shutil.rmtree(base, ignore_errors=True)
@@ -307,8 +320,8 @@ def test_schema_creation_race_on_postgresql(postgres):
     """Workers that open an empty database at the same instant all get the storage (CI once lost this race)."""
     url = postgres.rsplit("/", 1)[0] + "/race"
     start = time.time() + 4  # after every interpreter has imported optuna
-    code = ("import sys, time; from xstilts.tune import open_storage; time.sleep(max(0, float(sys.argv[2]) - time.time()));"
-            " open_storage(sys.argv[1])")
+    code = ("import sys, time; from xstilts.tune import open_storage;"
+            " time.sleep(max(0, float(sys.argv[2]) - time.time())); open_storage(sys.argv[1])")
     workers = [subprocess.Popen([sys.executable, "-c", code, url, str(start)], stderr=subprocess.PIPE, text=True)
                for _ in range(8)]
     for worker in workers:

@@ -7,6 +7,7 @@ DVC starts one process per stage, and `xstilts --help` / `xstilts data check` mu
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
@@ -82,73 +83,78 @@ def _cell_options(parser: argparse.ArgumentParser, task: bool = True, lr: bool =
 
 
 def _cell(args: argparse.Namespace):
-    """(cfg, model, task, seed, lr) with the grid's defaults filled in and every value validated."""
+    """(cfg, grid cell, --lr or None) with the grid's defaults filled in and every value validated."""
     from xstilts.config import check_choice
+    from xstilts.grid import Cell
 
     cfg = _load_config(args)
     model = check_choice("--model", args.model or cfg.grid.models[0], cfg.models)
     task = check_choice("--task", getattr(args, "task", "") or cfg.grid.tasks[0], cfg.tasks)
     seed = _number("--seed", args.seed, int, "seed") if str(args.seed) != "" else cfg.grid.seeds[0]
     lr = _number("--lr", args.lr, float, "lr") if getattr(args, "lr", "") not in ("", None) else None
-    return cfg, model, task, seed, lr
+    return cfg, Cell(model, task, seed), lr
 
 
-def _in_grid(args: argparse.Namespace, cfg, model: str, task: str, seed: int) -> bool:
-    """Whether dvc.yaml has stages for this cell with exactly this configuration (see xstilts.upstream)."""
+def _ensure_upstream(args: argparse.Namespace, cfg, phase: str, cell) -> None:
+    """Produce what ``phase`` needs upstream, unless --no-upstream (xstilts.upstream); through `dvc repro`
+    when dvc.yaml has stages for this cell with exactly this configuration."""
+    from xstilts import upstream
+
+    if not args.upstream:
+        return
     as_in_file = not args.overrides and args.params == "params.yaml" and args.profile in (None, cfg.profile)
-    return as_in_file and model in cfg.grid.models and task in cfg.grid.tasks and seed in cfg.grid.seeds
+    in_grid = cell.model in cfg.grid.models and cell.task in cfg.grid.tasks and cell.seed in cfg.grid.seeds
+    upstream.ensure(cfg, phase, cell, in_grid=as_in_file and in_grid)
 
 
 def cmd_pretrained(args: argparse.Namespace) -> int:
-    cfg, model, _, _, _ = _cell(args)
-    from xstilts import phases, upstream
+    cfg, cell, _ = _cell(args)
+    from xstilts import phases
 
-    if args.upstream:
-        upstream.ensure(cfg, "pretrained", model, in_grid=_in_grid(args, cfg, model, cfg.grid.tasks[0], cfg.grid.seeds[0]))
-    phases.pretrained(cfg, model)
+    _ensure_upstream(args, cfg, "pretrained", cell)
+    phases.pretrained(cfg, cell.model)
     return 0
 
 
 def cmd_intermediate(args: argparse.Namespace) -> int:
-    cfg, model, task, seed, lr = _cell(args)
-    from xstilts import phases, upstream
+    cfg, cell, cli_lr = _cell(args)
+    from xstilts import phases
 
-    if args.upstream:
-        upstream.ensure(cfg, "intermediate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
-    phases.intermediate(cfg, model, task, seed, lr)
+    _ensure_upstream(args, cfg, "intermediate", cell)
+    phases.intermediate(cfg, cell, phases.learning_rate(cfg, cell.model, cell.task, cli_lr))
     return 0
 
 
 def cmd_target(args: argparse.Namespace) -> int:
-    cfg, model, task, seed, _ = _cell(args)
-    from xstilts import phases, upstream
+    cfg, cell, _ = _cell(args)
+    from xstilts import phases
 
-    if args.upstream:
-        upstream.ensure(cfg, "target", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
-    _, net, tokenizer = phases.target(cfg, model, task, seed)
+    _ensure_upstream(args, cfg, "target", cell)
+    _, net, tokenizer = phases.target(cfg, cell)
     if args.evaluate:
-        phases.evaluate(cfg, model, task, seed, net, tokenizer)
+        phases.evaluate(cfg, cell, net, tokenizer)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    cfg, model, task, seed, _ = _cell(args)
-    from xstilts import phases, upstream
+    cfg, cell, _ = _cell(args)
+    from xstilts import phases
 
-    if args.upstream:
-        upstream.ensure(cfg, "evaluate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
-    phases.evaluate(cfg, model, task, seed)
+    _ensure_upstream(args, cfg, "evaluate", cell)
+    phases.evaluate(cfg, cell)
     return 0
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    cfg, model, task, seed, _ = _cell(args)
+    cfg, cell, _ = _cell(args)  # the seed seeds the sampler and the trials
     n_trials = _number("--n-trials", args.n_trials, int, "n_trials") if args.n_trials not in ("", None) else None
-    from xstilts import tasks, tune, upstream
+    from xstilts import phases, tasks, tune
 
-    if args.upstream and tasks.get(task).head is not None:
-        upstream.ensure(cfg, "intermediate", model, task, seed, in_grid=_in_grid(args, cfg, model, task, seed))
-    tune.run(cfg, model, task, n_trials, args.storage or None, args.study_name or None, seed)
+    if tasks.get(cell.task).head is not None:
+        _ensure_upstream(args, cfg, "intermediate", cell)  # the trials train from the pretrained model
+    train_trial = functools.partial(phases.intermediate_trial, cfg, cell.model, cell.task, cell.seed)
+    tune.run(cfg, cell.model, cell.task, train_trial, n_trials, args.storage or None, args.study_name or None,
+             cell.seed)  # fmt: skip
     return 0
 
 
@@ -166,7 +172,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from xstilts import bench
+    from xstilts.perf import bench
 
     result = bench.run(device=args.device, size=args.size)
     if args.json:
@@ -178,7 +184,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     cfg = _load_config(args)
-    from xstilts import plan
+    from xstilts.perf import plan
 
     print(plan.run(cfg))
     return 0

@@ -224,11 +224,13 @@ def load(
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: parameters file not found (run from the repository root or pass --params)")
+        raise ConfigError(
+            f"{path}: parameters file not found (run from the repository root or pass --params)"
+        ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({getattr(err, 'problem', err)})")
+        raise ConfigError(f"{where}: not valid YAML ({getattr(err, 'problem', err)})") from err
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of parameters at the top level")
 
@@ -323,7 +325,7 @@ def _parse_override(text: str) -> tuple[str, Any]:
     try:
         return key.strip(), yaml.load(value, Loader=_StrictLoader) if value.strip() else ""
     except yaml.YAMLError as err:
-        raise ConfigError(f"override {text!r}: the value is not valid YAML ({getattr(err, 'problem', err)})")
+        raise ConfigError(f"override {text!r}: the value is not valid YAML ({getattr(err, 'problem', err)})") from err
 
 
 def _set_dotted(tree: dict, key: str, value: Any) -> None:

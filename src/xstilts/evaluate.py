@@ -48,8 +48,10 @@ def predict(model, features, collator, batch_size: int, postprocess, desc: str =
             batch = collator([rows[i] for i in index])
             outputs = model(**{k: v.to(device) for k, v in batch.items()})
             if bf16:
-                outputs = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in outputs.items()}
-            for i, prediction in zip(index, postprocess(outputs, batch)):
+                outputs = {
+                    k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in outputs.items()
+                }
+            for i, prediction in zip(index, postprocess(outputs, batch), strict=True):
                 predictions[i] = prediction
     model.train(was_training)
     return predictions
@@ -76,8 +78,8 @@ def evaluate_split(
 def evaluate_xnli(model, tokenizer, languages, max_length: int, batch_size: int):
     """Zero-shot XNLI accuracy for every split and language; returns (metrics, predictions DataFrame).
 
-    Metric names as DESIGN fixes them: ``xnli_<split>_acc_<lang>`` and ``xnli_<split>_acc_avg`` (the
-    unweighted mean over the languages).
+    Metric names are part of the package's contract (README, "Pipeline and outputs"):
+    ``xnli_<split>_acc_<lang>`` and ``xnli_<split>_acc_avg`` (the unweighted mean over the languages).
     """
     import datasets
 

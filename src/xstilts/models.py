@@ -19,7 +19,6 @@ import logging
 import math
 from pathlib import Path
 
-from xstilts import paths
 from xstilts.errors import MissingUpstreamError
 
 log = logging.getLogger(__name__)
@@ -35,10 +34,6 @@ HUB_MODEL_FILES = [
     "sentencepiece.bpe.model",
 ]
 PASSTHROUGH = "encoder.json"
-
-
-def pretrained_dir(model: str) -> Path:
-    return paths.MODELS / "pretrained" / model
 
 
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -118,7 +113,7 @@ def tiny_masked_lm(tiny, tokenizer):
 
 def build_smoke_model(cfg, model: str, corpus, out_dir: Path, work_dir: Path, seed: int) -> dict[str, float]:
     """Tokenizer + tiny MLM + warm-up on ``corpus`` (a Dataset with a ``text`` column); saved to out_dir."""
-    from transformers import DataCollatorForLanguageModeling
+    from transformers import DataCollatorForLanguageModeling, set_seed
 
     from xstilts import train
 
@@ -126,7 +121,7 @@ def build_smoke_model(cfg, model: str, corpus, out_dir: Path, work_dir: Path, se
     mlm = cfg.pretrained.mlm
     texts = list(corpus["text"])
     tokenizer = train_tokenizer(spec.tiny, texts)
-    train.seed_everything(seed)
+    set_seed(seed)  # the tiny model's initial weights
     masked_lm = tiny_masked_lm(spec.tiny, tokenizer)
 
     def tokenize(batch):
@@ -135,8 +130,12 @@ def build_smoke_model(cfg, model: str, corpus, out_dir: Path, work_dir: Path, se
         return encoded
 
     features = corpus.map(tokenize, batched=True, remove_columns=corpus.column_names, desc="tokenizing corpus")
-    masking = SeededMasking(DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg.pretrained.mask_probability), seed)
-    metrics = train.fit(masked_lm, features, masking, mlm, seed=seed, work_dir=work_dir, callbacks=[masking.follow_epochs()])
+    masking = SeededMasking(
+        DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg.pretrained.mask_probability), seed
+    )
+    metrics = train.fit(
+        masked_lm, features, masking, mlm, seed=seed, work_dir=work_dir, callbacks=[masking.follow_epochs()]
+    )
     masked_lm.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     return {"mlm_train_loss": metrics["train_loss"], "vocab_size": len(tokenizer)}

@@ -188,10 +188,10 @@ def attachment_scores(gold_heads, gold_rels, pred_heads, pred_rels, gold_upos) -
     if len({len(c) for c in columns}) != 1:
         raise ValueError(f"attachment_scores: sentence counts differ: {[len(c) for c in columns]}")
     words = words_np = uas = las = uas_np = las_np = 0
-    for k, (gh, gr, ph, pr, up) in enumerate(zip(*columns)):
+    for k, (gh, gr, ph, pr, up) in enumerate(zip(*columns, strict=True)):
         if len({len(gh), len(gr), len(ph), len(pr), len(up)}) != 1:
             raise ValueError(f"attachment_scores: sentence {k}: word counts differ")
-        for g_head, g_rel, p_head, p_rel, upos in zip(gh, gr, ph, pr, up):
+        for g_head, g_rel, p_head, p_rel, upos in zip(gh, gr, ph, pr, up, strict=True):
             head_ok = int(g_head) == int(p_head)
             label_ok = head_ok and _universal(g_rel) == _universal(p_rel)
             words += 1

@@ -32,3 +32,4 @@ HUB_RAW = Path("hub")  # data/raw/hub/<owner>/<name>/... as delivered by the hub
 UD_FILES = {"train": "en_ewt-ud-train.conllu", "dev": "en_ewt-ud-dev.conllu", "test": "en_ewt-ud-test.conllu"}
 UD_RAW = Path("ud")
 UD_DEV_GOLD = "ud_dev.conllu"  # in data/prepared/: the raw gold dev CoNLL-U, copied byte for byte
+WORK = Path("work")  # checkpoints while a phase trains (git- and DVC-ignored)

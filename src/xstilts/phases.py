@@ -20,21 +20,13 @@ import math
 import os
 from pathlib import Path
 
-from xstilts import models, paths, tasks, tracking
+from xstilts import grid, models, paths, tasks, tracking
+from xstilts.grid import Cell
 from xstilts.io import replacing_dir, write_json
 
 log = logging.getLogger(__name__)
 
-WORK = Path("work")
 EVAL_BATCH_SIZE = 128  # inference only: larger batches are free of optimisation effects
-
-
-def model_dir(stage: str, model: str, task: str, seed: int) -> Path:
-    return paths.MODELS / stage / model / task / f"seed{seed}"
-
-
-def results_dir(model: str, task: str, seed: int) -> Path:
-    return paths.RESULTS / model / task / f"seed{seed}"
 
 
 # -- phase (i): pretrained MLM -----------------------------------------------------------------------
@@ -45,14 +37,15 @@ def pretrained(cfg, model: str) -> dict:
     from xstilts.train import WorkDir
 
     spec = cfg.model(model)
-    out = models.pretrained_dir(model)
+    out = grid.pretrained_dir(model)
     params = {"hub_id": spec.hub_id, "revision": spec.revision} if cfg.profile == "paper" else {
         **dataclasses.asdict(spec.tiny), **_train_params(cfg.pretrained.mlm), "seed": cfg.pretrained.seed
     }
-    work = WorkDir(WORK / "pretrained" / model, {"phase": "pretrained", "model": model, **params,
-                                                  "data": _data_digest("corpus")})
+    work = WorkDir(paths.WORK / "pretrained" / model, {"phase": "pretrained", "model": model, **params,
+                                                        "data": _data_digest("corpus")})
     resume = work.open() if cfg.profile == "smoke" else None
-    with tracking.phase_run(cfg, "pretrained", model=model, params=params, resume=resume) as run:
+    with tracking.phase_run(cfg, "pretrained", model=model, name=f"pretrained {model}", params=params,
+                            resume=resume) as run:  # fmt: skip
         work.record_run(run.info.run_id)
         if cfg.profile == "paper":
             models.snapshot_hub_model(spec, out)
@@ -65,7 +58,7 @@ def pretrained(cfg, model: str) -> dict:
                 metrics = models.build_smoke_model(cfg, model, corpus, tmp, work.path, seed=cfg.pretrained.seed)
             tracking.log_metrics(metrics)
         summary = {"phase": "pretrained", "model": model, "run_id": run.info.run_id, "metrics": metrics}
-    write_json(paths.RESULTS / model / "pretrained.json", summary)
+    write_json(grid.pretrained_result(model), summary)
     work.clear()
     return summary
 
@@ -73,78 +66,82 @@ def pretrained(cfg, model: str) -> dict:
 # -- phase (ii): intermediate task --------------------------------------------------------------------
 
 
-def learning_rate(cfg, model: str, task: str, cli_lr: float | None = None) -> tuple[float, str]:
-    """The intermediate phase's learning rate and where it comes from (tag ``xstilts.lr_source``).
+@dataclasses.dataclass(frozen=True)
+class LearningRate:
+    value: float
+    source: str  # cli, override, tuned or params (tag xstilts.lr_source)
 
-    The rule: an explicit ``--lr`` wins (``cli``), then an explicit ``-S tasks.<task>.train.lr=...``
-    (``override``), then the tuned rate of ``results/<model>/<task>/tuned_lr.json`` when
-    ``tune.use_tuned_lr`` (``tuned``), then ``params.yaml`` (``params``).
+
+def learning_rate(cfg, model: str, task: str, cli_lr: float | None = None) -> LearningRate | None:
+    """The intermediate phase's learning rate and where it comes from: the one place of the rule.
+
+    An explicit ``--lr`` wins (``cli``), then an explicit ``-S tasks.<task>.train.lr=...`` (``override``),
+    then the tuned rate of ``results/<model>/<task>/tuned_lr.json`` when ``tune.use_tuned_lr``
+    (``tuned``), then ``params.yaml`` (``params``). None for the baseline, which does not train.
     """
     from xstilts import tune
 
+    if cfg.task(task).train is None:
+        return None
     if cli_lr is not None:
-        return cli_lr, "cli"
+        return LearningRate(cli_lr, "cli")
     if cfg.is_overridden(f"tasks.{task}.train.lr"):
-        return cfg.task(task).train.lr, "override"
+        return LearningRate(cfg.task(task).train.lr, "override")
     tuned = tune.tuned_lr(cfg, model, task)
     if tuned is not None:
-        return tuned, "tuned"
-    return cfg.task(task).train.lr, "params"
+        return LearningRate(tuned, "tuned")
+    return LearningRate(cfg.task(task).train.lr, "params")
 
 
-def intermediate(cfg, model: str, task_name: str, seed: int, lr: float | None = None) -> dict:
-    """Train the pretrained encoder on ``task_name``; save ``encoder/`` and ``head/`` separately.
-
-    ``lr``: an explicit learning rate (``--lr``); otherwise the rule of :func:`learning_rate` picks it.
-    """
-    task = tasks.get(task_name)
-    out = model_dir("intermediate", model, task_name, seed)
-    result_file = results_dir(model, task_name, seed) / "intermediate.json"
+def intermediate(cfg, cell: Cell, lr: LearningRate | None) -> dict:
+    """Train the pretrained encoder on the cell's task with ``lr``; save ``encoder/`` and ``head/`` apart."""
+    task = tasks.get(cell.task)
+    out = cell.model_dir("intermediate")
     if task.head is None:  # the baseline: nothing to train, point at the pretrained encoder
         with replacing_dir(out) as tmp:
-            write_json(tmp / models.PASSTHROUGH, {"encoder": str(models.pretrained_dir(model))})
-        summary = {"phase": "intermediate", "model": model, "task": task_name, "seed": seed, "run_id": None}
-        write_json(result_file, summary)
+            write_json(tmp / models.PASSTHROUGH, {"encoder": str(grid.pretrained_dir(cell.model))})
+        summary = {"phase": "intermediate", "model": cell.model, "task": cell.task, "seed": cell.seed, "run_id": None}
+        write_json(cell.result("intermediate"), summary)
         return summary
 
     from xstilts import heads
     from xstilts.train import WorkDir
 
-    spec = cfg.task(task_name)
-    rate, source = learning_rate(cfg, model, task_name, lr)
-    recipe = dataclasses.replace(spec.train, lr=rate)
-    work = WorkDir(WORK / "intermediate" / model / task_name / f"seed{seed}", {
-        "phase": "intermediate", "model": model, "task": task_name, "seed": seed, "recipe": dataclasses.asdict(recipe),
-        "head": spec.head, "upstream": _run_of(paths.RESULTS / model / "pretrained.json"),
+    spec = cfg.task(cell.task)
+    recipe = dataclasses.replace(spec.train, lr=lr.value)
+    work = WorkDir(cell.work_dir("intermediate"), {
+        "phase": "intermediate", "model": cell.model, "task": cell.task, "seed": cell.seed,
+        "recipe": dataclasses.asdict(recipe), "head": spec.head,
+        "upstream": _run_of(grid.pretrained_result(cell.model)),
         "data": _data_digest(task.train_split, task.dev_split), "compile": cfg.compute.torch_compile,
     })  # fmt: skip
-    with tracking.phase_run(cfg, "intermediate", model=model, task=task_name, seed=seed, resume=work.open()) as run:
+    with _phase_run(cfg, "intermediate", cell, resume=work.open()) as run:
         work.record_run(run.info.run_id)
-        tracking.set_tags({"selection": "final", "lr_source": source})
-        result = _train_intermediate(cfg, model, task_name, seed, recipe, work.path)
+        tracking.set_tags({"selection": "final", "lr_source": lr.source})
+        result = _train_intermediate(cfg, cell.model, cell.task, cell.seed, recipe, work.path)
         tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
         with replacing_dir(out) as tmp:
             result.net.encoder.save_pretrained(tmp / "encoder")
             result.tokenizer.save_pretrained(tmp / "encoder")
             heads.save_head(result.net.head, tmp / "head")
             write_json(tmp / "head" / "labels.json", result.vocab)
-            written = task.write_predictions(result.predictions, load_dev(task), tmp / "dev_predictions")
+            written = task.write_predictions(result.predictions, result.dev_split, tmp / "dev_predictions")
         for path in written:  # the dev predictions in the task's own format, e.g. CoNLL-U for a parser
             tracking.log_artifact(out / "dev_predictions" / path.name, "dev_predictions")
-        summary = _summary("intermediate", model, task_name, seed, run, result.metrics, recipe)
-        summary |= {"lr_source": source, "truncated": result.truncated}
-    write_json(result_file, summary)
+        summary = _summary("intermediate", cell, run, result.metrics, recipe)
+        summary |= {"lr_source": lr.source, "truncated": result.truncated}
+    write_json(cell.result("intermediate"), summary)
     work.clear()
     return summary
 
 
-def intermediate_trial(cfg, model: str, task_name: str, seed: int, lr: float, trial: int, report) -> dict:
-    """One tuning trial: train like the intermediate phase with ``lr`` (on ``tune.train_subsample``
-    examples), calling ``report(epoch, dev_metrics)`` after every epoch; nothing is saved."""
+def intermediate_trial(cfg, model: str, task_name: str, seed: int, *, lr: float, work: Path, report) -> dict:
+    """One tuning trial (xstilts.tune): train like the intermediate phase with ``lr`` (on
+    ``tune.train_subsample`` examples, checkpoints in ``work``), calling ``report(epoch, dev_metrics)``
+    after every epoch; returns the final dev metrics; nothing is saved."""
     from xstilts.train import clear_work_dir
 
     recipe = dataclasses.replace(cfg.task(task_name).train, lr=lr)
-    work = WORK / "tune" / model / task_name / f"trial{trial}-{os.getpid()}"
     clear_work_dir(work)  # a trial never resumes another trial's checkpoint
     try:
         result = _train_intermediate(
@@ -164,22 +161,24 @@ class Trained:
     vocab: list
     metrics: dict
     predictions: list
+    dev_split: object
     truncated: dict
     selected_epoch: int | None
 
 
 def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=None, report=None) -> Trained:
     """Pretrained encoder + the task's fresh head, trained with ``recipe``; logs to the active run."""
+    from transformers import set_seed
+
     from xstilts.evaluate import load_prepared
-    from xstilts.train import seed_everything
 
     task, spec = tasks.get(task_name), cfg.task(task_name)
-    encoder, tokenizer = models.load_encoder(models.pretrained_dir(model))
-    train_split, dev_split = load_prepared(task.train_split), load_dev(task)
+    encoder, tokenizer = models.load_encoder(grid.pretrained_dir(model))
+    train_split, dev_split = load_prepared(task.train_split), load_prepared(task.dev_split)
     if subsample and subsample < len(train_split):
         train_split = train_split.shuffle(seed=seed).select(range(subsample))
     vocab = task.label_vocab(train_split)
-    seed_everything(seed)
+    set_seed(seed)  # Python, numpy and torch, before the head is built: the same seed gives the same run
     head = _head(task.head, encoder.config.hidden_size, spec.head, task.head_options(vocab), f"tasks.{task_name}.head")
     net = models.encoder_with_head(encoder, head)
     tracking.log_params(
@@ -190,33 +189,27 @@ def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=Non
                    compile=cfg.compute.torch_compile)
 
 
-def load_dev(task):
-    from xstilts.evaluate import load_prepared
-
-    return load_prepared(task.dev_split)
-
-
 # -- phase (iii): target task (MNLI) -------------------------------------------------------------------
 
 
-def target(cfg, model: str, task_name: str, seed: int) -> tuple[dict, object, object]:
+def target(cfg, cell: Cell) -> tuple[dict, object, object]:
     """Fresh 3-way head on the intermediate encoder, trained on English MNLI.
 
     Returns (summary, trained model, tokenizer) so that evaluation can follow in the same process.
     """
+    from transformers import set_seed
+
     from xstilts import heads
     from xstilts.evaluate import load_prepared
     from xstilts.tasks._nli import NLI
-    from xstilts.train import WorkDir, seed_everything
+    from xstilts.train import WorkDir
 
-    source = models.encoder_path(model_dir("intermediate", model, task_name, seed))
-    upstream = _run_of(results_dir(model, task_name, seed) / "intermediate.json") or _run_of(
-        paths.RESULTS / model / "pretrained.json"
-    )
+    source = models.encoder_path(cell.model_dir("intermediate"))
+    upstream = _run_of(cell.result("intermediate")) or _run_of(grid.pretrained_result(cell.model))
     recipe = cfg.target.train
     params = {**_train_params(recipe), "selection": cfg.target.selection, "encoder": str(source)}
-    work = WorkDir(WORK / "target" / model / task_name / f"seed{seed}", {
-        "phase": "target", "model": model, "task": task_name, "seed": seed, **params, "head": cfg.target.head,
+    work = WorkDir(cell.work_dir("target"), {
+        "phase": "target", "model": cell.model, "task": cell.task, "seed": cell.seed, **params, "head": cfg.target.head,
         "upstream": upstream, "data": _data_digest(NLI.train_split, NLI.dev_split, "xnli_dev"),
         "compile": cfg.compute.torch_compile,
     })  # fmt: skip
@@ -224,26 +217,25 @@ def target(cfg, model: str, task_name: str, seed: int) -> tuple[dict, object, ob
     encoder, tokenizer = models.load_encoder(source)
     train_split, dev_split = load_prepared(NLI.train_split), load_prepared(NLI.dev_split)
     vocab = NLI.label_vocab(train_split)
-    seed_everything(seed)
+    set_seed(cell.seed)
     head = _head(NLI.head, encoder.config.hidden_size, cfg.target.head, NLI.head_options(vocab), "target.head")
     net = models.encoder_with_head(encoder, head)
-    with tracking.phase_run(cfg, "target", model=model, task=task_name, seed=seed, params=params,
-                            resume=resume) as run:  # fmt: skip
+    with _phase_run(cfg, "target", cell, params=params, resume=resume) as run:
         work.record_run(run.info.run_id)
         tracking.set_tags({"selection": cfg.target.selection})
         english_dev = None
         if cfg.target.selection == "best-en-dev":  # XTREME practice: select on English XNLI dev
             english_dev = load_prepared("xnli_dev").filter(lambda lang: lang == "en", input_columns="language")
-        result = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, seed, work.path, english_dev,
+        result = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, cell.seed, work.path, english_dev,
                         compile=cfg.compute.torch_compile)
         tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
-        with replacing_dir(model_dir("target", model, task_name, seed)) as tmp:
+        with replacing_dir(cell.model_dir("target")) as tmp:
             encoder.save_pretrained(tmp / "encoder")
             tokenizer.save_pretrained(tmp / "encoder")
             heads.save_head(head, tmp / "head")
-        summary = _summary("target", model, task_name, seed, run, result.metrics, recipe)
+        summary = _summary("target", cell, run, result.metrics, recipe)
         summary["selected_epoch"] = result.selected_epoch
-    write_json(results_dir(model, task_name, seed) / "target.json", summary)
+    write_json(cell.result("target"), summary)
     work.clear()
     return summary, net, tokenizer
 
@@ -251,34 +243,34 @@ def target(cfg, model: str, task_name: str, seed: int) -> tuple[dict, object, ob
 # -- evaluation: zero-shot XNLI ------------------------------------------------------------------------
 
 
-def evaluate(cfg, model: str, task_name: str, seed: int, net=None, tokenizer=None) -> dict:
+def evaluate(cfg, cell: Cell, net=None, tokenizer=None) -> dict:
     """Zero-shot XNLI dev + test in all languages; per-example predictions to results/ and MLflow."""
     from xstilts import evaluate as evaluation
     from xstilts import heads, train
 
     if net is None:
-        saved = model_dir("target", model, task_name, seed)
+        saved = cell.model_dir("target")
         encoder, tokenizer = models.load_encoder(saved / "encoder")
         net = models.encoder_with_head(encoder, heads.load_head(saved / "head"))
     net.to(train.device())
-    out = results_dir(model, task_name, seed)
     params = {"languages": list(cfg.languages), "max_length": cfg.target.train.max_length}
-    with tracking.phase_run(cfg, "evaluate", model=model, task=task_name, seed=seed, params=params) as run:
+    with _phase_run(cfg, "evaluate", cell, params=params) as run:
         tracking.set_tags({"selection": cfg.target.selection})
         metrics, predictions = evaluation.evaluate_xnli(
             net, tokenizer, cfg.languages, cfg.target.train.max_length, EVAL_BATCH_SIZE
         )
         tracking.log_metrics(metrics)
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / ".predictions.parquet.tmp"
+        path = cell.predictions()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         predictions.to_parquet(tmp, index=False)
-        tmp.replace(out / "predictions.parquet")
-        tracking.log_artifact(out / "predictions.parquet")
+        tmp.replace(path)
+        tracking.log_artifact(path)
         summary = {
-            "phase": "evaluate", "model": model, "task": task_name, "seed": seed,
+            "phase": "evaluate", "model": cell.model, "task": cell.task, "seed": cell.seed,
             "run_id": run.info.run_id, "metrics": metrics,
         }
-    write_json(out / "evaluate.json", summary)
+    write_json(cell.result("evaluate"), summary)
     log.info("XNLI test avg %.4f (en %.4f)", metrics["xnli_test_acc_avg"], metrics["xnli_test_acc_en"])
     return summary
 
@@ -387,7 +379,9 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
             model, tokenizer, task, dev_split, vocab, recipe.max_length, EVAL_BATCH_SIZE
         )
         if english_dev is not None:
-            en, _ = evaluation.evaluate_split(model, tokenizer, task, english_dev, vocab, recipe.max_length, EVAL_BATCH_SIZE)
+            en, _ = evaluation.evaluate_split(
+                model, tokenizer, task, english_dev, vocab, recipe.max_length, EVAL_BATCH_SIZE
+            )
             scores["xnli_en_acc"] = en["acc"]
         return scores, predictions
 
@@ -404,7 +398,7 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
         compile=compile,
     )
     metrics, predictions = monitor.finish(net, math.ceil(recipe.epochs))
-    return Trained(net, tokenizer, vocab, metrics, predictions, truncated, monitor.selected_epoch)
+    return Trained(net, tokenizer, vocab, metrics, predictions, dev_split, truncated, monitor.selected_epoch)
 
 
 def _head(kind: str, hidden_size: int, options: dict, derived: dict, key: str):
@@ -439,8 +433,14 @@ def _data_digest(*splits: str) -> dict[str, str | None]:
     return {split: manifest.get(split, {}).get("sha256") for split in splits}
 
 
-def _summary(phase, model, task, seed, run, metrics, recipe) -> dict:
+def _phase_run(cfg, phase: str, cell: Cell, **kwargs):
+    """The MLflow run of one phase of ``cell``, named and tagged after it."""
+    return tracking.phase_run(cfg, phase, name=cell.run_name(phase), model=cell.model, task=cell.task,
+                              seed=cell.seed, family=tasks.get(cell.task).family, **kwargs)  # fmt: skip
+
+
+def _summary(phase, cell: Cell, run, metrics, recipe) -> dict:
     return {
-        "phase": phase, "model": model, "task": task, "seed": seed, "run_id": run.info.run_id,
+        "phase": phase, "model": cell.model, "task": cell.task, "seed": cell.seed, "run_id": run.info.run_id,
         "metrics": {f"dev_{k}": v for k, v in metrics.items()}, "recipe": dataclasses.asdict(recipe),
     }

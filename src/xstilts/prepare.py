@@ -2,9 +2,20 @@
 
 ``data/raw/`` holds the files in their distribution formats: for the smoke profile the synthetic files of
 :mod:`xstilts.data.smoke`; for the paper profile hub parquet snapshots and the pinned UD CoNLL-U files.
-``data/prepared/`` holds one parquet file per split (the names in :data:`PREPARED`) plus
-``manifest.json`` (row counts and sha256 of every raw and prepared file). Each output directory is built
-under a temporary name and renamed into place, so an interrupted run never leaves a half-written output.
+``data/prepared/`` holds one parquet file per split, which is all that the phases after this one read:
+
+=====================================  ============================================================
+``xnli_dev``, ``xnli_test``            pair_id, language, premise, hypothesis, label
+``mnli_train``, ``mnli_dev``           premise, hypothesis, label
+``stsb_train``, ``stsb_dev``           sentence1, sentence2, score
+``ud_train``, ``ud_dev``, ``ud_test``  sent_id, text, words, upos, heads, deprels
+``corpus``                             language, text (smoke profile only: the MLM warm-up corpus)
+=====================================  ============================================================
+
+plus ``ud_dev.conllu`` (the gold dev treebank as distributed, for scoring the parser's dev predictions)
+and ``manifest.json`` (row counts and sha256 of every raw and prepared file). Each output directory is
+built under a temporary name and renamed into place, so an interrupted run never leaves a half-written
+output.
 """
 
 from __future__ import annotations
@@ -19,21 +30,6 @@ from xstilts.errors import MissingUpstreamError
 from xstilts.io import replacing_dir, write_json
 
 log = logging.getLogger(__name__)
-
-# Prepared splits and their columns (every phase after this one reads only these files).
-PREPARED = {
-    "xnli_dev": "pair_id, language, premise, hypothesis, label",
-    "xnli_test": "pair_id, language, premise, hypothesis, label",
-    "mnli_train": "premise, hypothesis, label",
-    "mnli_dev": "premise, hypothesis, label",
-    "stsb_train": "sentence1, sentence2, score",
-    "stsb_dev": "sentence1, sentence2, score",
-    "ud_train": "sent_id, text, words, upos, heads, deprels",
-    "ud_dev": "sent_id, text, words, upos, heads, deprels",
-    "ud_test": "sent_id, text, words, upos, heads, deprels",
-    "corpus": "language, text (smoke profile only: the MLM warm-up corpus)",
-}
-
 
 def run(cfg, step: str = "all", raw_dir: Path = paths.DATA_RAW, out_dir: Path = paths.DATA_PREPARED) -> dict:
     """Run the requested step(s); returns the manifest when the prepared step ran."""
@@ -70,7 +66,7 @@ def make_raw(cfg, raw_dir: Path) -> None:
 
 
 def load_raw(cfg, raw_dir: Path) -> dict:
-    """Read every raw split with its loader; returns ``name -> datasets.Dataset`` (names of PREPARED)."""
+    """Read every raw split with its loader; returns ``name -> datasets.Dataset`` (the prepared splits' names)."""
     if not raw_dir.exists():
         raise MissingUpstreamError(f"{raw_dir}: raw data missing; run `xstilts prepare --step raw` (or `dvc repro`)")
     ud_dir = raw_dir / paths.UD_RAW

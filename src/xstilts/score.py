@@ -43,9 +43,11 @@ def check_aligned(gold_path, gold: list[dict], system_path, system: list[dict]) 
     """
     # A dropped or added sentence usually shows first as a word difference; the counts tell the user why.
     counts = f"; gold has {len(gold)} sentences, this file {len(system)}" if len(gold) != len(system) else ""
-    for number, (g, s) in enumerate(zip(gold, system), 1):
+    # strict=False: the counts may differ; the common prefix is compared first, the surplus is reported below
+    for number, (g, s) in enumerate(zip(gold, system, strict=False), 1):
         where = f"sentence {number}" + (f" ({g['sent_id']})" if g["sent_id"] else "")
-        for i, (g_word, s_word) in enumerate(zip(g["words"], s["words"])):
+        # strict=False: as for sentences, a word-count difference is reported after the common prefix
+        for i, (g_word, s_word) in enumerate(zip(g["words"], s["words"], strict=False)):
             if g_word != s_word:
                 raise DataError(
                     system_path,

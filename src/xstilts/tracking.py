@@ -1,4 +1,4 @@
-"""The only module that talks to MLflow: one run per phase, with the tags, params and metrics of DESIGN.
+"""The only module that talks to MLflow: one run per phase, with the tags, params and metrics every run carries.
 
 Tracking store: ``MLFLOW_TRACKING_URI`` if set, else MLflow's own default (``sqlite:///mlflow.db`` in the
 working directory, i.e. the repository root under DVC and ``mlflow run``).
@@ -24,8 +24,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from xstilts import tasks
-
 log = logging.getLogger(__name__)
 
 TAG_PREFIX = "xstilts."
@@ -35,23 +33,21 @@ def experiment_name(profile: str) -> str:
     return f"xstilts-{profile}"
 
 
-def run_name(phase: str, model: str | None = None, task: str | None = None, seed: int | None = None) -> str:
-    """Readable run name, e.g. ``intermediate mbert sts-b s1``."""
-    parts = [phase, model, task, None if seed is None else f"s{seed}"]
-    return " ".join(p for p in parts if p)
-
-
 def phase_tags(
-    phase: str, profile: str, model: str | None = None, task: str | None = None, seed: int | None = None
+    phase: str,
+    profile: str,
+    model: str | None = None,
+    task: str | None = None,
+    seed: int | None = None,
+    family: str | None = None,
 ) -> dict[str, str]:
-    """The tags every run carries (DESIGN Part 1); absent dimensions are tagged ``-``."""
-    family = tasks.get(task).family if task else "-"
+    """The tags every run carries (the contract's names); absent dimensions are tagged ``-``."""
     tags = {
         "phase": phase,
         "profile": profile,
         "model": model or "-",
         "task": task or "-",
-        "family": family,
+        "family": family or "-",
         "seed": "-" if seed is None else str(seed),
     }
     out = {TAG_PREFIX + k: v for k, v in tags.items()}
@@ -82,10 +78,14 @@ def phase_run(
     model: str | None = None,
     task: str | None = None,
     seed: int | None = None,
+    family: str | None = None,
+    name: str | None = None,
     params: Mapping[str, Any] | None = None,
     resume: str | None = None,
 ) -> Iterator[Any]:
     """Start (or adopt) the MLflow run of one phase; yields the active ``mlflow.ActiveRun``.
+
+    ``model``/``task``/``seed``/``family`` become the run's tags; ``name`` its name (default: the phase).
 
     ``resume``: the run of an interrupted earlier attempt whose checkpoint this phase continues from
     (xstilts.train.WorkDir): that run is continued, so one phase is one run however often it was killed.
@@ -99,8 +99,8 @@ def phase_run(
     lifeline.watch_launcher()  # under DVC or `mlflow run`: end (KILLED) when the launching process dies
     launched_run = os.environ.get("MLFLOW_RUN_ID")  # set by `mlflow run` for the entry point's own run
     adopt = launched_run is not None and _entry_point(launched_run) == phase
-    tags = phase_tags(phase, cfg.profile, model, task, seed)
-    name = run_name(phase, model, task, seed)
+    tags = phase_tags(phase, cfg.profile, model, task, seed, family)
+    name = name or phase
     if resume and (adopt or not _resumable(resume)):
         end_orphan_run(resume)
         tags[TAG_PREFIX + "resumed_from_run"] = resume
@@ -402,3 +402,57 @@ def end_dead_tune_runs(parent_run_id: str) -> None:
         client.set_tag(child.info.run_id, "optuna.state", "FAIL")
         end_orphan_run(child.info.run_id)
     end_orphan_run(parent_run_id)
+
+
+# -- runs outside a phase: constructed stores (the bench, the tests) and scratch runs -------------------
+
+
+def experiment_id(profile: str, artifact_root: str | Path | None = None) -> str:
+    """The id of ``xstilts-<profile>`` in the active tracking store, created if absent (with its artifacts
+    under ``artifact_root`` when given, else where the store puts them by default)."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    name = experiment_name(profile)
+    found = client.get_experiment_by_name(name)
+    if found:
+        return found.experiment_id
+    location = Path(artifact_root).resolve().as_uri() if artifact_root else None
+    return client.create_experiment(name, artifact_location=location)
+
+
+def log_finished_run(
+    experiment: str,
+    tags: Mapping[str, str],
+    metrics: Mapping[str, float] | None = None,
+    history: Mapping[str, list[tuple[int, float]]] | None = None,
+    params: Mapping[str, Any] | None = None,
+    artifact: str | Path | None = None,
+) -> str:
+    """Log one FINISHED run to experiment id ``experiment`` without making it the active run: ``tags`` as
+    given (full names), ``metrics`` at step 0, ``history`` as ``{key: [(step, value), ...]}``, ``params``,
+    and one artifact file; metrics and params in one batch call. Returns the run id."""
+    import mlflow
+    from mlflow.entities import Metric, Param
+
+    client = mlflow.MlflowClient()
+    run_id = client.create_run(experiment, tags=dict(tags)).info.run_id
+    batch = [Metric(k, float(v), 0, 0) for k, v in (metrics or {}).items()]
+    batch += [Metric(k, float(v), 0, step) for k, points in (history or {}).items() for step, v in points]
+    values = [Param(k, _param_value(v)) for k, v in (params or {}).items()]
+    if batch or values:
+        client.log_batch(run_id, metrics=batch, params=values)
+    if artifact is not None:
+        client.log_artifact(run_id, str(artifact))
+    client.set_terminated(run_id, "FINISHED")
+    return run_id
+
+
+@contextlib.contextmanager
+def scratch_run(experiment: str) -> Iterator[Any]:
+    """An active run in experiment id ``experiment`` outside any phase, for code that logs to the active run
+    (the bench times ``train.fit`` with its MLflow logging); ends FINISHED, or FAILED on an exception."""
+    import mlflow
+
+    with mlflow.start_run(experiment_id=experiment) as run:
+        yield run

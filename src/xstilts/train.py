@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_grouped_indices
 
 from xstilts import tracking
@@ -175,8 +175,9 @@ def fit(
     """Train ``model`` on ``train_dataset`` with the recipe ``spec`` (a config.TrainSpec).
 
     Checkpoints go to ``work_dir``; if a complete checkpoint is there (an interrupted earlier run with the
-    same work_dir; :class:`WorkDir` makes sure its settings were the same), training resumes from it. ``compile`` (params.yaml ``compute.torch_compile``) has the
-    Trainer ``torch.compile`` the model on a GPU. Returns the Trainer's summary metrics.
+    same work_dir; :class:`WorkDir` makes sure its settings were the same), training resumes from it.
+    ``compile`` (params.yaml ``compute.torch_compile``) has the Trainer ``torch.compile`` the model on a GPU.
+    Returns the Trainer's summary metrics.
     """
     work_dir = Path(work_dir)
     on_gpu = device() == "cuda"
@@ -227,11 +228,6 @@ def training_arguments(spec, *, seed: int, work_dir: Path, on_gpu: bool, compile
         use_cpu=not on_gpu,
         disable_tqdm=False,
     )
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and torch before building heads, so the same seed gives the same run."""
-    set_seed(seed)
 
 
 def clear_work_dir(work_dir: Path) -> None:

@@ -1,4 +1,4 @@
-"""Learning-rate search of an intermediate task with Optuna (issue #4).
+"""Learning-rate search of an intermediate task with Optuna.
 
 One ``xstilts tune`` invocation = one parent MLflow run (phase ``tune``) and one nested child run per
 trial. Explicit nested runs rather than a callback: optuna-integration's ``MLflowCallback`` is deprecated
@@ -39,14 +39,13 @@ import warnings
 from pathlib import Path
 from urllib.parse import unquote, unquote_plus
 
-from xstilts import paths, tasks, tracking
+from xstilts import grid, tasks, tracking
 from xstilts.errors import ConfigError, XstiltsError
 from xstilts.io import write_json
 
 log = logging.getLogger(__name__)
 
 JOURNAL = Path(".optuna") / "journal.log"
-TUNED_LR = "tuned_lr.json"
 # Database storages: a running trial's heartbeat every HEARTBEAT_INTERVAL s, from a thread (a long epoch does
 # not delay it); after GRACE_PERIOD s without one, the next worker declares the trial dead. Failing a live
 # trial would lose it, so the grace period is generous: ten missed heartbeats.
@@ -54,10 +53,6 @@ HEARTBEAT_INTERVAL = 60
 GRACE_PERIOD = 600
 # Query parameters that carry a secret: password, passwd, sslpassword, pwd, ... in any case
 SECRET_KEY = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
-
-
-def tuned_lr_path(model: str, task: str) -> Path:
-    return paths.RESULTS / model / task / TUNED_LR
 
 
 def mask_url(url: str | None) -> str:
@@ -151,7 +146,9 @@ def open_storage(url: str | None):
         except Exception as err:
             # Two workers creating the schema at once: PostgreSQL reports the loser's CREATE as a unique
             # violation or as "type/relation ... already exists". The winner's tables are there: try again.
-            concurrent = isinstance(err, IntegrityError) or (isinstance(err, ProgrammingError) and "already exists" in str(err))
+            concurrent = isinstance(err, IntegrityError) or (
+                isinstance(err, ProgrammingError) and "already exists" in str(err)
+            )
             if not concurrent:  # bad scheme, missing driver, unreachable server, no permission: one line, masked
                 reason = _scrub(str(err).strip(), url).splitlines()[0] if str(err).strip() else type(err).__name__
                 raise ConfigError(f"--storage {mask_url(url)}: cannot open the study storage ({reason})") from None
@@ -178,17 +175,24 @@ def default_study_name(cfg, model: str, task: str) -> str:
     return f"xstilts-{cfg.profile}-{model}-{task}-{hashlib.sha1(search.encode()).hexdigest()[:8]}"
 
 
-def run(cfg, model: str, task_name: str, n_trials: int | None = None, storage: str | None = None,
+def run(cfg, model: str, task_name: str, train_trial, n_trials: int | None = None, storage: str | None = None,
         study_name: str | None = None, seed: int = 0) -> dict:  # fmt: skip
-    """Run ``n_trials`` more trials of the study; write ``results/<model>/<task>/tuned_lr.json``."""
+    """Run ``n_trials`` more trials of the study; write ``results/<model>/<task>/tuned_lr.json``.
+
+    ``train_trial(lr=, work=, report=)`` trains one trial with learning rate ``lr``, its checkpoints in
+    ``work``, calling ``report(epoch, dev_metrics)`` after every epoch, and returns the final dev metrics
+    (xstilts.phases.intermediate_trial). It is passed in so that the search knows nothing of training.
+    """
     task = tasks.get(task_name)
-    out = tuned_lr_path(model, task_name)
+    out = grid.tuned_lr_path(model, task_name)
     if task.head is None:
         summary = {"lr": None, "reason": f"task {task_name} does not train"}
         write_json(out, summary)
         return summary
     if not cfg.tune.use_tuned_lr and n_trials is None:
-        summary = {"lr": None, "reason": "tune.use_tuned_lr is false: the intermediate phase uses tasks.<task>.train.lr"}
+        summary = {
+            "lr": None, "reason": "tune.use_tuned_lr is false: the intermediate phase uses tasks.<task>.train.lr"
+        }
         write_json(out, summary)
         return summary
 
@@ -212,9 +216,10 @@ def run(cfg, model: str, task_name: str, n_trials: int | None = None, storage: s
         "lr_high": high, "metric": f"dev_{task.dev_metric}", "train_subsample": cfg.tune.train_subsample,
         "sampler": "TPE", "pruner": "median", "sampler_seed": seed,
     }  # fmt: skip
-    with tracking.phase_run(cfg, "tune", model=model, task=task_name, seed=seed, params=params) as parent:
+    with tracking.phase_run(cfg, "tune", model=model, task=task_name, seed=seed, family=task.family,
+                            name=f"tune {model} {task_name}", params=params) as parent:  # fmt: skip
         study.optimize(
-            lambda trial: _objective(trial, cfg, model, task_name, seed, low, high, parent.info.run_id),
+            lambda trial: _objective(trial, model, task_name, low, high, parent.info.run_id, train_trial),
             n_trials=n_trials,
             catch=(),  # a failing trial is a bug to see, not a value to skip
         )
@@ -249,24 +254,19 @@ def trial_counts(study) -> dict[str, int]:
 
 def tuned_lr(cfg, model: str, task: str) -> float | None:
     """The learning rate the intermediate phase should use: the tuned one when enabled and present."""
-    path = tuned_lr_path(model, task)
+    path = grid.tuned_lr_path(model, task)
     if not cfg.tune.use_tuned_lr or not path.exists():
         return None
     return json.loads(path.read_text()).get("lr")
 
 
-def _objective(
-    trial, cfg, model: str, task_name: str, seed: int, low: float, high: float, parent_run_id: str
-) -> float:
+def _objective(trial, model: str, task_name: str, low: float, high: float, parent_run_id: str, train_trial) -> float:
     import optuna
-
-    from xstilts import phases
 
     # first of all, so that whoever finds this trial RUNNING after a kill -9 can tell and clean up
     trial.set_user_attr("worker", _this_worker())
     trial.set_user_attr("mlflow_parent_run_id", parent_run_id)
-    # as phases.intermediate_trial names it
-    work = phases.WORK / "tune" / model / task_name / f"trial{trial.number}-{os.getpid()}"
+    work = grid.trial_work_dir(model, task_name, trial.number, os.getpid())
     trial.set_user_attr("work_dir", str(work.resolve()))
     lr = trial.suggest_float("lr", low, high, log=True)
     with tracking.trial_run(trial.number, {"lr": lr}) as child:
@@ -277,7 +277,7 @@ def _objective(
             if trial.should_prune():
                 raise optuna.TrialPruned(f"pruned after epoch {epoch}")
 
-        metrics = phases.intermediate_trial(cfg, model, task_name, seed, lr, trial.number, report)
+        metrics = train_trial(lr=lr, work=work, report=report)
         return metrics[tasks.get(task_name).dev_metric]
 
 

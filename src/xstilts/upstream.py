@@ -15,8 +15,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from xstilts import models, paths
+from xstilts import grid, paths
 from xstilts.errors import MissingUpstreamError, XstiltsError
+from xstilts.grid import Cell
 
 log = logging.getLogger(__name__)
 
@@ -24,49 +25,47 @@ log = logging.getLogger(__name__)
 PREVIOUS = {"pretrained": "prepare", "intermediate": "pretrained", "target": "intermediate", "evaluate": "target"}
 
 
-def output_of(phase: str, model: str, task: str | None, seed: int | None) -> Path:
+def output_of(phase: str, cell: Cell) -> Path:
     """The directory whose presence means ``phase`` is done for this cell."""
-    from xstilts import phases
-
     if phase == "prepare":
         return paths.DATA_PREPARED
     if phase == "pretrained":
-        return models.pretrained_dir(model)
-    return phases.model_dir(phase, model, task, seed)
+        return grid.pretrained_dir(cell.model)
+    return cell.model_dir(phase)
 
 
-def stage_name(phase: str, model: str, task: str | None, seed: int | None) -> str:
-    """The dvc.yaml stage that produces ``phase``'s output for this cell (matrix names: `a-b-c`)."""
+def stage_name(phase: str, cell: Cell) -> str:
+    """The dvc.yaml stage that produces ``phase``'s output for this cell."""
     if phase == "prepare":
         return "prepare"
     if phase == "pretrained":
-        return f"pretrained@{model}"
-    return f"{phase}@{model}-{task}-{seed}"
+        return grid.pretrained_stage(cell.model)
+    return cell.stage(phase)
 
 
-def missing(phase: str, model: str, task: str | None, seed: int | None) -> list[str]:
+def missing(phase: str, cell: Cell) -> list[str]:
     """Upstream phases of ``phase`` whose outputs are missing, nearest last."""
     needed = []
     current = PREVIOUS.get(phase)
-    while current is not None and not output_of(current, model, task, seed).exists():
+    while current is not None and not output_of(current, cell).exists():
         needed.append(current)
         current = PREVIOUS.get(current)
     return needed
 
 
-def ensure(cfg, phase: str, model: str, task: str | None = None, seed: int | None = None, *, in_grid: bool) -> None:
+def ensure(cfg, phase: str, cell: Cell, *, in_grid: bool) -> None:
     """Produce the missing upstream outputs of ``phase`` (see the module docstring)."""
-    needed = missing(phase, model, task, seed)
+    needed = missing(phase, cell)
     if not needed:
         return
     nearest = needed[0]
     if os.environ.get("DVC_STAGE"):
         raise MissingUpstreamError(
-            f"{output_of(nearest, model, task, seed)} missing inside DVC stage {os.environ['DVC_STAGE']}; "
-            f"run `dvc repro {stage_name(nearest, model, task, seed)}`"
+            f"{output_of(nearest, cell)} missing inside DVC stage {os.environ['DVC_STAGE']}; "
+            f"run `dvc repro {stage_name(nearest, cell)}`"
         )
     if in_grid and Path("dvc.yaml").exists():
-        stage = stage_name(nearest, model, task, seed)
+        stage = stage_name(nearest, cell)
         log.info("upstream output missing: running `dvc repro %s`", stage)
         env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID")}
         if subprocess.run(["dvc", "repro", stage], env=env).returncode != 0:
@@ -79,8 +78,8 @@ def ensure(cfg, phase: str, model: str, task: str | None = None, seed: int | Non
         if step == "prepare":
             prepare.run(cfg)
         elif step == "pretrained":
-            phases.pretrained(cfg, model)
+            phases.pretrained(cfg, cell.model)
         elif step == "intermediate":
-            phases.intermediate(cfg, model, task, seed)
+            phases.intermediate(cfg, cell, phases.learning_rate(cfg, cell.model, cell.task))
         elif step == "target":
-            phases.target(cfg, model, task, seed)
+            phases.target(cfg, cell)

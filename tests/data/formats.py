@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 from xstilts.data import NLI_LABELS
 from xstilts.errors import DataError
 

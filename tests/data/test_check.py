@@ -13,7 +13,7 @@ from xstilts.errors import ConfigError, DataError
 
 
 def test_kinds_map_to_the_loaders():
-    assert data_check.KINDS == {"xnli": xnli.check, "mnli": mnli.check, "sts-b": stsb.check, "ud": conllu.check}
+    assert {"xnli": xnli.check, "mnli": mnli.check, "sts-b": stsb.check, "ud": conllu.check} == data_check.KINDS
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,15 @@ import threading
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from xstilts.data import download
 from xstilts.errors import XstiltsError
 
 FILES = {"train": "en_ewt-ud-train.conllu", "dev": "en_ewt-ud-dev.conllu"}
-TEXT = {"train": "# sent_id = t1\n1\tHi\thi\tINTJ\t_\t_\t0\troot\t_\t_\n\n", "dev": "# sent_id = d1\n1\tYo\tyo\tINTJ\t_\t_\t0\troot\t_\t_\n\n"}
+TEXT = {
+    "train": "# sent_id = t1\n1\tHi\thi\tINTJ\t_\t_\t0\troot\t_\t_\n\n",
+    "dev": "# sent_id = d1\n1\tYo\tyo\tINTJ\t_\t_\t0\troot\t_\t_\n\n",
+}
 
 
 @pytest.fixture
@@ -53,7 +56,9 @@ def test_fetch_ud_downloads_verifies_and_records(ud_server, tmp_path, caplog):
 
 def test_fetch_ud_rejects_a_checksum_mismatch(ud_server, tmp_path):
     dest = tmp_path / "ud"
-    with pytest.raises(XstiltsError, match=r"sha256 [0-9a-f]{64} does not match data.ud.sha256.train = 0+ in params.yaml"):
+    with pytest.raises(
+        XstiltsError, match=r"sha256 [0-9a-f]{64} does not match data.ud.sha256.train = 0+ in params.yaml"
+    ):
         download.fetch_ud("r2.13", ud_server, FILES, {"train": "0" * 64}, dest)
     assert not (dest / FILES["train"]).exists()  # the bad file is not left behind
 

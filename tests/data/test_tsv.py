@@ -1,5 +1,6 @@
 """The shared line/TSV reader: quoting off, line ends, header lookup and its errors."""
 
+import functools
 import os
 import time
 
@@ -113,4 +114,4 @@ def test_line_length_limit(tmp_path):
         path.write_bytes(b"a\nb\n" + longest + b"y" + end + b"c\n")
         lines = read_lines(path)
         assert [next(lines), next(lines)] == [(1, "a"), (2, "b")]
-        assert_data_error(lambda: next(lines), path, 3, "line longer than 1048576 bytes")
+        assert_data_error(functools.partial(next, lines), path, 3, "line longer than 1048576 bytes")

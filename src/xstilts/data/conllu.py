@@ -112,7 +112,7 @@ def write_predicted(gold_path, heads, deprels, out_path) -> Path:
             f"write_predicted: {gold_path} has {len(sentences)} sentences, "
             f"got {len(heads)} head and {len(deprels)} deprel sequences"
         )
-    for number, (sentence, sentence_heads, sentence_rels) in enumerate(zip(sentences, heads, deprels), 1):
+    for number, (sentence, sentence_heads, sentence_rels) in enumerate(zip(sentences, heads, deprels, strict=True), 1):
         if not len(sentence_heads) == len(sentence_rels) == len(sentence["words"]):
             raise ValueError(
                 f"write_predicted: sentence {number} of {gold_path} has {len(sentence['words'])} words, "

@@ -108,7 +108,9 @@ def _download(url: str, target: Path) -> None:
     except (urllib.error.URLError, OSError) as err:
         partial.unlink(missing_ok=True)
         reason = getattr(err, "reason", None) or err
-        raise XstiltsError(f"cannot download {url} ({reason}); check the network, or place the file at {target}")
+        raise XstiltsError(
+            f"cannot download {url} ({reason}); check the network, or place the file at {target}"
+        ) from err
     os.replace(partial, target)
     log.info("downloaded %s", url)
 

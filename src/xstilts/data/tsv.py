@@ -38,7 +38,8 @@ def read_lines(path) -> Iterator[tuple[int, str]]:
             raise DataError(path, 0, "is a directory, not a file")
         if not stat.S_ISREG(mode):
             raise DataError(path, 0, "not a regular file")
-        handle = open(path, "rb")
+        # not a `with`: only open()'s errors are to be mapped here; the `with handle:` below closes it
+        handle = open(path, "rb")  # noqa: SIM115
     except FileNotFoundError:
         raise DataError(path, 0, "file not found") from None
     except OSError as err:

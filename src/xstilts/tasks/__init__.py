@@ -26,7 +26,6 @@ class Task:
     name: str
     family: str  # one of FAMILIES
     dev_metric: str | None  # metric (without the `dev_` prefix) that tuning and selection maximise
-    description: str
     head: str | None = None  # head kind in xstilts.heads; None = nothing to train (the baseline)
     train_split: str | None = None  # prepared split names (data/prepared/<split>.parquet)
     dev_split: str | None = None

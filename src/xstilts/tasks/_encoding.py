@@ -57,9 +57,9 @@ def truncation(features, max_length: int) -> dict[str, int]:
 def word_labels(values: list[list], mask: list[list[int]], lookup=None) -> list[list[int]]:
     """Per-word training labels; -100 (ignored by the loss) for masked words and unknown labels."""
     labels = []
-    for row, row_mask in zip(values, mask):
+    for row, row_mask in zip(values, mask, strict=True):
         mapped = [lookup.get(v, -100) if lookup is not None else v for v in row]
-        labels.append([m if keep else -100 for m, keep in zip(mapped, row_mask)])
+        labels.append([m if keep else -100 for m, keep in zip(mapped, row_mask, strict=True)])
     return labels
 
 

@@ -14,7 +14,6 @@ class NaturalLanguageInference(Task):
     name = "mnli"
     family = "target"
     dev_metric = "acc"
-    description = "MNLI 3-way classification; zero-shot XNLI"
     head = "classification"
     train_split, dev_split = "mnli_train", "mnli_dev"
 
@@ -35,7 +34,7 @@ class NaturalLanguageInference(Task):
 
     def score(self, predictions, dataset, vocab):
         gold = dataset["label"]
-        return {"acc": sum(p["prediction"] == g for p, g in zip(predictions, gold)) / len(gold)}
+        return {"acc": sum(p["prediction"] == g for p, g in zip(predictions, gold, strict=True)) / len(gold)}
 
 
 NLI = NaturalLanguageInference()

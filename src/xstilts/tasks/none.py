@@ -7,7 +7,6 @@ class Baseline(Task):
     name = "none"
     family = "baseline"
     dev_metric = None
-    description = "no intermediate task: the pretrained encoder goes straight to MNLI"
 
 
 TASK = Baseline()

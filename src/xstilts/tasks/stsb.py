@@ -10,7 +10,6 @@ class SemanticSimilarity(Task):
     name = "sts-b"
     family = "semantic"
     dev_metric = "spearman"
-    description = "STS-B similarity regression (0-5), Pearson/Spearman"
     head = "regression"
     train_split, dev_split = "stsb_train", "stsb_dev"
 
@@ -30,7 +29,7 @@ class SemanticSimilarity(Task):
         return {
             "pearson": float(stats.pearsonr(predicted, gold).statistic),
             "spearman": float(stats.spearmanr(predicted, gold).statistic),
-            "mse": float(sum((p - g) ** 2 for p, g in zip(predicted, gold)) / len(gold)),
+            "mse": float(sum((p - g) ** 2 for p, g in zip(predicted, gold, strict=True)) / len(gold)),
         }
 
 

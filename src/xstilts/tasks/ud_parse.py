@@ -15,7 +15,6 @@ class DependencyParsing(Task):
     name = "ud-parse"
     family = "syntactic"
     dev_metric = "las"
-    description = "UD English-EWT dependency parsing (biaffine), UAS/LAS"
     head = "biaffine"
     train_split, dev_split = "ud_train", "ud_dev"
 
@@ -36,23 +35,43 @@ class DependencyParsing(Task):
         return {"input_ids": tokenizer.pad_token_id, "heads": -100, "rels": -100}
 
     def postprocess(self, outputs, batch, vocab):
+        """The best tree over the words the encoder saw (``word_mask``), per sentence.
+
+        Unseen words get head -1 and relation ``_`` (never right): the tail that truncation cut off is left
+        out of the lists, a word inside the sentence that tokenized to nothing is kept in place.
+        """
+        import numpy as np
+
         from xstilts import parsing
 
-        mask = to_numpy(batch["word_mask"])
-        visible = mask.sum(axis=1)  # truncation only cuts a sentence's tail, so visible words are a prefix
-        heads, rels = parsing.decode_batch(to_numpy(outputs["arc_scores"]), to_numpy(outputs["label_scores"]), visible)
-        return [
-            {"heads": [int(h) for h in tree], "deprels": [vocab[int(r)] for r in labels]}
-            for tree, labels in zip(heads, rels)
-        ]
+        mask = to_numpy(batch["word_mask"]).astype(bool)
+        arcs, labels = to_numpy(outputs["arc_scores"]), to_numpy(outputs["label_scores"])
+        predictions = []
+        for row, seen in enumerate(mask):
+            words = np.flatnonzero(seen)
+            n = int(words[-1]) + 1 if len(words) else 0
+            heads, deprels = [-1] * n, ["_"] * n
+            if len(words):
+                candidates = np.concatenate([[0], words + 1])  # ROOT, then the seen words as heads
+                trees, relations = parsing.decode_batch(
+                    arcs[row][np.ix_(words, candidates)][None],
+                    labels[row][np.ix_(words, candidates)][None],
+                    [len(words)],
+                )
+                for word, head, relation in zip(words, trees[0], relations[0], strict=True):
+                    heads[word] = int(candidates[head])
+                    deprels[word] = vocab[int(relation)]
+            predictions.append({"heads": heads, "deprels": deprels})
+        return predictions
 
     def write_predictions(self, predictions, dataset, out_dir):
         """``dev.conllu``: the gold dev file (prepared as ``data/prepared/ud_dev.conllu``) with the predicted
         HEAD and DEPREL, so `xstilts score ud` or the official CoNLL 2018 scorer can check the parser.
 
-        Words cut off by truncation were not parsed; a file needs a tree, so they are attached to the
-        sentence's predicted root word with the relation ``dep`` (in the phase's own scores they count as
-        wrong whatever their gold head, as a scorer would count a missing word).
+        Words the encoder did not see (cut off by truncation, or tokenized to nothing) were not parsed; a file
+        needs a tree, so they are attached to the sentence's predicted root word with the relation ``dep`` (in
+        the phase's own scores they count as wrong whatever their gold head, as a scorer would count a missing
+        word).
         """
         from pathlib import Path
 
@@ -61,9 +80,13 @@ class DependencyParsing(Task):
 
         heads, deprels = [], []
         for p, n in zip(predictions, (len(words) for words in dataset["words"]), strict=True):
-            parsed = p["heads"] or [0]  # (a sentence with no word left: its first word becomes the root)
-            heads.append(parsed + [parsed.index(0) + 1] * (n - len(parsed)))
-            deprels.append(p["deprels"] + ["dep"] * (n - len(p["deprels"])))
+            # a sentence with no word seen: its first word becomes the root
+            root = p["heads"].index(0) + 1 if 0 in p["heads"] else 1
+            parsed = [h if h >= 0 else root for h in p["heads"]] + [root] * (n - len(p["heads"]))
+            parsed[root - 1] = 0
+            heads.append(parsed)
+            deprels.append([r if h >= 0 else "dep" for r, h in zip(p["deprels"], p["heads"], strict=True)]
+                           + ["dep"] * (n - len(p["deprels"])))
         out = Path(out_dir) / "dev.conllu"
         out.parent.mkdir(parents=True, exist_ok=True)
         conllu.write_predicted(paths.DATA_PREPARED / paths.UD_DEV_GOLD, heads, deprels, out)
@@ -74,8 +97,8 @@ class DependencyParsing(Task):
 
         n_gold = [len(words) for words in dataset["words"]]
         # words cut off by truncation were not parsed: they count as wrong (head -1 never matches)
-        pred_heads = [p["heads"] + [-1] * (n - len(p["heads"])) for p, n in zip(predictions, n_gold)]
-        pred_rels = [p["deprels"] + ["_"] * (n - len(p["deprels"])) for p, n in zip(predictions, n_gold)]
+        pred_heads = [p["heads"] + [-1] * (n - len(p["heads"])) for p, n in zip(predictions, n_gold, strict=True)]
+        pred_rels = [p["deprels"] + ["_"] * (n - len(p["deprels"])) for p, n in zip(predictions, n_gold, strict=True)]
         return parsing.attachment_scores(dataset["heads"], dataset["deprels"], pred_heads, pred_rels, dataset["upos"])
 
 

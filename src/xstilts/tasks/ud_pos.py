@@ -13,7 +13,6 @@ class PosTagging(Task):
     name = "ud-pos"
     family = "syntactic"
     dev_metric = "acc"
-    description = "UD English-EWT UPOS tagging, accuracy"
     head = "tagging"
     train_split, dev_split = "ud_train", "ud_dev"
 
@@ -35,12 +34,17 @@ class PosTagging(Task):
     def postprocess(self, outputs, batch, vocab):
         best = to_numpy(outputs["logits"]).argmax(-1)
         mask = to_numpy(batch["word_mask"])
-        return [{"upos": [vocab[t] if m else "_" for t, m in zip(row, row_mask)]} for row, row_mask in zip(best, mask)]
+        return [
+            {"upos": [vocab[t] if m else "_" for t, m in zip(row, row_mask, strict=True)]}
+            for row, row_mask in zip(best, mask, strict=True)
+        ]
 
     def score(self, predictions, dataset, vocab):
         correct = total = 0
-        for predicted, gold in zip(predictions, dataset["upos"]):
-            correct += sum(p == g for p, g in zip(predicted["upos"], gold))
+        for predicted, gold in zip(predictions, dataset["upos"], strict=True):
+            # strict=False: postprocess gives one tag per word position of the padded batch, at least as many
+            # as the sentence's words (truncated words are "_", never right); the padding tail is not scored
+            correct += sum(p == g for p, g in zip(predicted["upos"], gold, strict=False))
             total += len(gold)
         return {"acc": correct / total, "words": float(total)}
 

@@ -1,21 +1,7 @@
-"""The report: syntactic vs semantic intermediate training, read back from the MLflow tracking store.
-
-The set of runs is the run ids recorded in ``results/<model>/<task>/seed<S>/{intermediate,target,evaluate}.json``
-for exactly the cells of ``cfg.grid`` (DVC may restore those files from its run-cache without running
-anything, so the files, not a search, say which runs count). Their status, tags and metrics are read in
-batched searches, the per-example predictions once per evaluate run from its ``predictions.parquet``
-artifact. Any gap is a loud :class:`XstiltsError` naming what is missing and the command that produces it:
-the report never shows an empty or silently partial table.
-
-Outputs in ``out_dir``: ``xnli_syntactic_vs_semantic.md`` (the analysis, :mod:`xstilts.report_markdown`),
-``xnli_results.csv`` (one row per evaluate run x split x language), ``metrics.json`` (for ``dvc metrics
-show``) and ``figures/*.png`` (:mod:`xstilts.report_figures`); all of them are then logged as the artifacts
-of one MLflow run of phase ``report``.
-"""
+"""The report's inputs and outputs: the set of runs and its checks, the predictions, the files, the MLflow run."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -24,61 +10,25 @@ from pathlib import Path
 
 import numpy as np
 
-from xstilts import stats, tasks, tracking, typology
+from xstilts import stats, tasks, tracking
 from xstilts.errors import MissingUpstreamError, XstiltsError
+from xstilts.grid import Cell
 from xstilts.io import replacing_dir, write_json
+from xstilts.report.analysis import ALPHA, SPLITS, Analysis, analyse
+from xstilts.report.figures import draw
+from xstilts.report.markdown import render
 
 log = logging.getLogger(__name__)
 
 MARKDOWN, CSV, METRICS, FIGURES = "xnli_syntactic_vs_semantic.md", "xnli_results.csv", "metrics.json", "figures"
 CSV_COLUMNS = ["model", "task", "family", "seed", "split", "language", "accuracy", "run_id"]
-SPLITS = ("dev", "test")
 PHASES = ("intermediate", "target", "evaluate")
 FAMILY_ORDER = {"baseline": 0, "syntactic": 1, "semantic": 2}
-ALPHA = 0.05  # significance level of the per-language tests
-
-@dataclasses.dataclass(frozen=True)
-class Cell:
-    model: str
-    task: str
-    seed: int
-
-    def record(self, results_dir: Path, phase: str) -> Path:
-        return Path(results_dir) / self.model / self.task / f"seed{self.seed}" / f"{phase}.json"
-
-    def command(self, phase: str, force: bool = False) -> str:
-        """The DVC stage that produces ``phase`` for this cell (evaluation runs inside the target stage)."""
-        stage = "intermediate" if phase == "intermediate" else "target"
-        return f"`dvc repro {'-f ' if force else ''}{stage}@{self.model}-{self.task}-{self.seed}`"
 
 
-@dataclasses.dataclass
-class Analysis:
-    """What the markdown, the figures and metrics.json show for one model."""
-
-    model: str
-    languages: list[str]
-    conditions: list[str]  # none, syntactic tasks, semantic tasks
-    family: dict[str, str]
-    seeds: list[int]
-    cells: dict[tuple[str, int], Cell]
-    acc: dict[str, dict[str, np.ndarray]]  # split -> task -> [seeds, languages], the runs' metrics
-    contrast: stats.Estimate  # syntactic - semantic, per language then the average
-    holm: np.ndarray
-    bh: np.ndarray
-    vs_none: dict[str, stats.Estimate]  # task - none
-    average: dict[str, stats.Estimate]  # each condition's accuracy
-    groups: dict[str, dict[str, tuple[list[str], stats.Estimate]]]  # dimension -> group -> (languages, contrast)
-    agreement: list[dict]  # dev vs test
-    own: dict[str, dict]  # task -> its own dev score across runs
-
-    @property
-    def syntactic(self) -> list[str]:
-        return [t for t in self.conditions if self.family[t] == "syntactic"]
-
-    @property
-    def semantic(self) -> list[str]:
-        return [t for t in self.conditions if self.family[t] == "semantic"]
+def _redo(cell: Cell, phase: str, force: bool = False) -> str:
+    """The command that produces ``phase`` of ``cell`` again (evaluation runs inside the target stage)."""
+    return f"`dvc repro {'-f ' if force else ''}{cell.stage(phase)}`"
 
 
 def run(
@@ -96,8 +46,6 @@ def run(
     ``curve_seeds`` seeds of each cell (one metric-history request per curve). Returns ``{"run_id",
     "profile", "selection", "evaluate_runs", "files", "models"}``, ``models`` as in ``metrics.json``.
     """
-    from xstilts import report_figures, report_markdown  # they build on this module's Analysis
-
     results_dir, out_dir = Path(results_dir), Path(out_dir)
     conditions = _conditions(cfg)
     cells = [Cell(m, t, s) for m in cfg.grid.models for t in conditions for s in cfg.grid.seeds]
@@ -107,7 +55,7 @@ def run(
     evaluated = {cell: runs[records[cell]["evaluate"]["run_id"]] for cell in cells}
     correct = _read_predictions(cfg, cells, evaluated, results_dir)
     analyses = {
-        model: _analyse(cfg, model, conditions, records, runs, evaluated, correct, n_boot, boot_seed)
+        model: analyse(cfg, model, conditions, records, runs, evaluated, correct, n_boot, boot_seed)
         for model in cfg.grid.models
     }
 
@@ -116,9 +64,9 @@ def run(
     metrics = _metrics(cfg, analyses, len(cells))
     write_json(out_dir / METRICS, metrics)
     with replacing_dir(out_dir / FIGURES) as tmp:  # no stale figures of models no longer in the grid
-        names = [p.name for p in report_figures.draw(analyses, records, curve_seeds, tmp)]
+        names = [p.name for p in draw(analyses, records, curve_seeds, tmp)]
     figures = [out_dir / FIGURES / name for name in names]
-    text = report_markdown.render(cfg, analyses, len(cells), n_boot, boot_seed, [f"{FIGURES}/{name}" for name in names])
+    text = render(cfg, analyses, len(cells), n_boot, boot_seed, [f"{FIGURES}/{name}" for name in names])
     _write_text(out_dir / MARKDOWN, text)
 
     files = [out_dir / MARKDOWN, out_dir / CSV, out_dir / METRICS, *figures]
@@ -158,16 +106,16 @@ def _read_records(cells: list[Cell], results_dir: Path) -> dict[Cell, dict[str, 
     for cell in cells:
         records[cell] = {}
         for phase in PHASES:
-            path = cell.record(results_dir, phase)
+            path = cell.result(phase, results_dir)
             if not path.is_file():
                 raise MissingUpstreamError(
-                    f"{path}: missing (grid cell {cell.model}/{cell.task}/seed{cell.seed} has no {phase} result); "
-                    f"run {cell.command(phase)}"
+                    f"{path}: missing (grid cell {cell} has no {phase} result); "
+                    f"run {_redo(cell, phase)}"
                 )
             try:
                 records[cell][phase] = json.loads(path.read_text(encoding="utf-8"))
             except json.JSONDecodeError as err:
-                raise XstiltsError(f"{path}: not valid JSON ({err}); run {cell.command(phase, force=True)}") from None
+                raise XstiltsError(f"{path}: not valid JSON ({err}); run {_redo(cell, phase, force=True)}") from None
     return records
 
 
@@ -180,8 +128,8 @@ def _check_runs(cfg, cells, records, runs, results_dir) -> None:
             if run_id is None and phase == "intermediate" and tasks.get(cell.task).head is None:
                 continue  # the baseline trains nothing and logs no run
 
-            def fail(what: str, alternative: str = ""):
-                where, redo = cell.record(results_dir, phase), cell.command(phase, force=True)
+            def fail(what: str, alternative: str = "", *, cell=cell, phase=phase, run_id=run_id):
+                where, redo = cell.result(phase, results_dir), _redo(cell, phase, force=True)
                 return XstiltsError(f"MLflow run {run_id} recorded in {where} {what}; run {redo}{alternative}")
 
             run = runs.get(run_id)
@@ -225,8 +173,8 @@ def _read_predictions(cfg, cells, evaluated, results_dir) -> dict[Cell, np.ndarr
     with tempfile.TemporaryDirectory() as download_dir:
         for cell in cells:
             run = evaluated[cell]
-            where = f"MLflow run {run.info.run_id} ({cell.record(results_dir, 'evaluate')})"
-            redo = cell.command("evaluate", force=True)
+            where = f"MLflow run {run.info.run_id} ({cell.result('evaluate', results_dir)})"
+            redo = _redo(cell, "evaluate", force=True)
             try:
                 path = tracking.artifact_file(run, "predictions.parquet", download_dir)
             except FileNotFoundError:
@@ -256,7 +204,7 @@ def _read_predictions(cfg, cells, evaluated, results_dir) -> dict[Cell, np.ndarr
                     f"every language (e.g. {worst}: {missing.max()} missing; {(~known).sum()} unknown pair ids); "
                     f"run {redo}"
                 )
-            for code, accuracy in zip(cfg.languages, matrix.mean(axis=1)):
+            for code, accuracy in zip(cfg.languages, matrix.mean(axis=1), strict=True):
                 metric = run.data.metrics[f"xnli_test_acc_{code}"]
                 if not abs(accuracy - metric) <= 1e-6:
                     raise XstiltsError(
@@ -267,71 +215,7 @@ def _read_predictions(cfg, cells, evaluated, results_dir) -> dict[Cell, np.ndarr
     return out
 
 
-# -- analysis ------------------------------------------------------------------------------------------
-
-
-def _analyse(cfg, model, conditions, records, runs, evaluated, correct, n_boot, boot_seed) -> Analysis:
-    langs, seeds = list(cfg.languages), list(cfg.grid.seeds)
-    family = {t: tasks.get(t).family for t in conditions}
-    syntactic = [t for t in conditions if family[t] == "syntactic"]
-    semantic = [t for t in conditions if family[t] == "semantic"]
-    cells = {(t, s): Cell(model, t, s) for t in conditions for s in seeds}
-    acc = {
-        split: {t: np.array([[evaluated[cells[t, s]].data.metrics[f"xnli_{split}_acc_{lang}"] for lang in langs]
-                             for s in seeds]) for t in conditions}
-        for split in SPLITS
-    }
-    boot = stats.bootstrap({t: np.stack([correct[cells[t, s]] for s in seeds]) for t in conditions}, n_boot, boot_seed)
-    contrast = stats.contrast(boot, syntactic, semantic)
-
-    point, reps = stats.difference(boot, syntactic, semantic)
-    groups: dict[str, dict] = {}
-    for dimension, by_group in typology.groups(langs).items():
-        groups[dimension] = {}
-        for name, members in by_group.items():
-            idx = [langs.index(code) for code in members]
-            estimate = stats.summarise(point[idx].mean(keepdims=True), reps[:, idx].mean(axis=1, keepdims=True))
-            groups[dimension][name] = (members, estimate)
-
-    def delta(split, a, b):  # per-language difference of the group means of the runs' metrics
-        return np.mean([acc[split][t].mean(0) for t in a], 0) - np.mean([acc[split][t].mean(0) for t in b], 0)
-
-    agreement = []
-    for name, a, b in [("syntactic − semantic", syntactic, semantic)] + [
-        (f"{t} − none", [t], ["none"]) for t in conditions if t != "none"
-    ]:
-        dev, test = delta("dev", a, b), delta("test", a, b)
-        same_sign = int((np.sign(dev) == np.sign(test)).sum())
-        agreement.append({"comparison": name, "r": _pearson(dev, test), "same_sign": same_sign,
-                          "dev": float(dev.mean()), "test": float(test.mean())})
-
-    own = {}
-    for t in conditions:
-        metric = tasks.get(t).dev_metric
-        if metric is None:
-            continue
-        trained = [runs[records[cells[t, s]]["intermediate"]["run_id"]].data for s in seeds]
-        scores = [data.metrics.get(f"dev_{metric}") for data in trained]
-        kept = [i for i, v in enumerate(scores) if v is not None]
-        values = np.array([scores[i] for i in kept])
-        xnli = acc["test"][t].mean(axis=1)[kept]  # each run's language-average XNLI test accuracy
-        rates = sorted({data.params.get("lr", "?") for data in trained})  # tuned or params.yaml (issue #4)
-        own[t] = {"metric": metric, "values": values, "r": _pearson(values, xnli), "n": len(kept), "lr": rates}
-
-    return Analysis(
-        model=model, languages=langs, conditions=conditions, family=family, seeds=seeds, cells=cells, acc=acc,
-        contrast=contrast, holm=stats.holm(contrast.p_value[:-1]), bh=stats.benjamini_hochberg(contrast.p_value[:-1]),
-        vs_none={t: stats.contrast(boot, [t], ["none"]) for t in conditions if t != "none"},
-        average={t: stats.summarise(*stats.with_average(*stats.accuracy(boot, [t]))) for t in conditions},
-        groups=groups, agreement=agreement, own=own,
-    )
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson r; NaN (shown as n/a) below 3 points or without spread."""
-    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
+# -- metrics.json and the other files ------------------------------------------------------------------
 
 
 def _metrics(cfg, analyses: dict[str, Analysis], n_runs: int) -> dict:
@@ -349,9 +233,6 @@ def _metrics(cfg, analyses: dict[str, Analysis], n_runs: int) -> dict:
             "delta_vs_none": {t: round(float(e.estimate[-1]), 6) for t, e in a.vs_none.items()},
         }
     return {"profile": cfg.profile, "selection": cfg.target.selection, "evaluate_runs": n_runs, "models": models}
-
-
-# -- files ---------------------------------------------------------------------------------------------
 
 
 def _write_csv(path: Path, cfg, cells: list[Cell], evaluated) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from xstilts import tracking
-from xstilts.report import Analysis
+from xstilts.report.analysis import Analysis
 
 # colour-blind-safe palette (Okabe & Ito 2008)
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442", "#000000"]
@@ -77,7 +77,7 @@ def _curves(plt, a: Analysis, records, curve_seeds: int, path: Path) -> Path:
                 run_id = records[a.cells[t, seed]][phase].get("run_id")
                 history = tracking.metric_history(run_id, "train_loss") if run_id else []
                 if history:
-                    steps, values = zip(*history)
+                    steps, values = zip(*history, strict=True)
                     ax.plot(steps, values, styles[k % len(styles)], color=OKABE_ITO[c % len(OKABE_ITO)],
                             label=f"{t} s{seed}", linewidth=1.2)
                     drawn += 1

@@ -1,4 +1,4 @@
-"""Hand-written multilingual lexicon of the synthetic smoke data (data only; the grammar is in smoke_nli).
+"""The hand-written multilingual lexicon of the synthetic data (data only; :mod:`.render` applies it).
 
 One language-neutral inventory (people, nouns, verbs, adjectives, places, reasons, hours) and, for each
 of the 15 XNLI languages, a :class:`Lang` record with real words in the language's own script and the
@@ -24,7 +24,7 @@ the renderer joins them without spaces, as those languages are written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --- language-neutral inventory --------------------------------------------------------------------
 
@@ -108,7 +108,7 @@ class Lang:
     """Everything the renderer needs for one language (see the module docstring)."""
 
     code: str
-    script: str  # Unicode script of its letters (tests check it): Latin, Arabic, Cyrillic, ...
+    script: str  # Unicode script of its letters (tests/data/test_smoke.py checks it): Latin, Arabic, ...
     names: dict[str, Forms]  # person -> name, or {case: form} (ru gen/ins, el nom/acc, tr abl, bg with)
     nouns: dict[str, tuple[str, object]]  # noun -> (form used as object, tag: gender/class/classifier)
     article: Callable[[object, bool, bool], str]  # (tag, mass, negated) -> article ("" for none)
@@ -131,7 +131,6 @@ class Lang:
     spaced: bool = True  # words separated by spaces (False: zh, th)
     cased: bool = True  # capitalise the first letter of a sentence
     verb_rule: Callable[[str, str, bool], str] | None = None  # (stem, gender, negated) -> verb form
-    extra: dict = field(default_factory=dict)
 
 
 def _gendered(m: str, f: str, n: str | None = None) -> dict[str, str]:

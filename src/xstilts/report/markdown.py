@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 
 from xstilts import stats, typology
-from xstilts.report import ALPHA, Analysis
+from xstilts.report.analysis import ALPHA, Analysis
 
 NOT_COMPARABLE = "not comparable: smoke profile (synthetic data, tiny models)"
 METRIC_LABELS = {"las": "LAS", "uas": "UAS", "spearman": "Spearman", "pearson": "Pearson", "acc": "accuracy"}
 
 _T5 = "XTREME leaderboard, as reproduced in the google-research/multilingual-t5 README"
-# Published zero-shot XNLI test accuracy, 15-language average (REFERENCES.md): (system, avg, our model,
-# our condition to show beside it ("best": the best condition of that model), source).
+# Published zero-shot XNLI test accuracy, 15-language average: (system, avg, our model, our condition to
+# show beside it ("best": the best condition of that model), the source the number is taken from).
 REFERENCES = [
     ("mBERT (bert-base-multilingual-cased)", 65.4, "mbert", "none",
      f"XTREME (Hu et al. 2020, arXiv 2003.11080); {_T5}"),
@@ -29,7 +29,6 @@ SELECTION_WORDS = {
     "best-en-dev": "the checkpoint with the best English XNLI dev accuracy (XTREME practice; Keung et al. 2020, "
     "arXiv 2004.15001, show that it makes zero-shot results unstable)",
 }
-
 
 
 def render(cfg, analyses: dict[str, Analysis], n_runs, n_boot, boot_seed, figures: list[str]) -> str:

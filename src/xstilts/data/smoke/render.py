@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from xstilts.data.smoke_lexicon import LANGS, NOUNS, PERSONS, Lang
+from xstilts.data.smoke.lexicon import LANGS, NOUNS, PERSONS, Lang
 
 # Punctuation that attaches to the preceding word.
 _PUNCT = frozenset({".", ",", "،", "۔", "।", "，", "。"})
@@ -69,12 +69,6 @@ def render(lang: str | Lang, text: Text) -> Rendered:
         separator = _SENTENCE_SEPARATOR.get(lex.code, " ")
         surface = separator.join(_join_unspaced(lex, chunks) for chunks in sentences)
     return Rendered(surface, tokens)
-
-
-def clause_tokens(lang: str | Lang, clause: Clause) -> list[str]:
-    """Tokens of one clause (used by tests and the corpus)."""
-    lex = LANGS[lang] if isinstance(lang, str) else lang
-    return [t for chunk in _clause(lex, clause) for t in chunk]
 
 
 # -- sentences and clauses -------------------------------------------------------------------------

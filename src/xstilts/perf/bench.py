@@ -1,4 +1,4 @@
-"""Performance against named baselines (issue #6): ``xstilts bench``.
+"""Performance against named baselines: ``xstilts bench``.
 
 Every comparison runs both sides in this one process, on the same model, data and batch size, alternating
 them for several rounds (so that noise from the machine, another process say, hits both sides) and
@@ -15,43 +15,52 @@ CPU (``run(device="cpu")``): the smoke profile's tiny mBERT-family model and syn
   padded to 128 tokens; same steps, batch size, recipe and initial weights.
 - ``train_mfu_cpu``: model FLOPs of our training side per second ÷ this machine's fp32 matmul FLOP/s.
 - ``report_seconds_1k``/``_2k``/``_ratio``: :func:`xstilts.report.run` over constructed tracking stores of
-  1,000 and 2,000 evaluate runs.
+  1,000 and 2,000 evaluate runs (:mod:`xstilts.perf.store`).
 - ``noop_repro_seconds``: ``dvc repro`` with nothing to do.
 
 GPU (``run(device="cuda")``, ``scripts/gpu_bench.sh``): paper-size shapes with random weights; see
-:mod:`xstilts.bench_gpu`. Nothing here downloads anything.
+:mod:`xstilts.perf.gpu`. Nothing here downloads anything.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import dataclasses
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 
+from xstilts import tasks, tracking
+from xstilts.grid import Cell
 from xstilts.io import write_json
+from xstilts.perf import gpu, store
+from xstilts.perf.common import (
+    BATCH_SIZE,
+    PADDED_LENGTH,
+    columns,
+    fmt,
+    machine,
+    matmul_rate,
+    now,
+    repo_root,
+    training_flops,
+)
 
-GOALS = {  # issue #6
+GOALS = {  # what counts as fast enough: the ratio or MFU each measurement must reach
     "eval_speedup_vs_padded": (">=", 2.5),
     "train_speedup_vs_padded": (">=", 1.8),
     "train_mfu_cpu": (">=", 0.3),
     "report_seconds_ratio": ("<=", 2.3),
 }
-PADDED_LENGTH = 128  # run_xnli.py: --max_seq_length 128 with padding="max_length" (its default)
-BATCH_SIZE = 32  # the target recipe's batch (params.yaml target.train, XTREME's train_xnli.sh)
 MODEL = "mbert"  # the smoke profile's tiny BERT + WordPiece stand-in
 REPORT_MODELS = ("mbert", "xlmr")
 REPORT_TASKS = ("none", "ud-parse", "ud-pos", "sts-b")  # 2 models x 4 tasks: 1,000 runs = 125 seeds
@@ -80,7 +89,7 @@ SIZES = {
 
 
 def run(device: str = "cpu", size: str = "full", repeats: int | None = None, repo: Path | None = None) -> dict:
-    """Run the benchmark; returns a JSON-able dict (every key of issue #6 on CPU, see :func:`gpu` for CUDA).
+    """Run the benchmark; returns a JSON-able dict (every key of GOALS on CPU; CUDA: :func:`gpu.gpu`).
 
     ``repeats`` overrides the number of alternation rounds of the size; ``repo`` is the project root whose
     ``params.yaml`` and ``dvc.yaml`` are used (default: the working directory if it holds them).
@@ -88,19 +97,17 @@ def run(device: str = "cpu", size: str = "full", repeats: int | None = None, rep
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
     if device == "cuda":
-        from xstilts import bench_gpu
-
-        return bench_gpu.gpu("cuda", size)  # on a GPU the question is the paper-size models' throughput
+        return gpu.gpu("cuda", size)  # on a GPU the question is the paper-size models' throughput
     if device != "cpu":
         raise ValueError(f"device must be cpu or cuda, got {device!r}")
     from xstilts import config
 
     spec = SIZES[size]
     rounds = repeats or spec.rounds
-    repo = Path(repo) if repo else _repo_root()
+    repo = Path(repo) if repo else repo_root()
     cfg = config.load(repo / "params.yaml", profile="smoke")
     result = {
-        "device": "cpu", "size": size, "rounds": rounds, "date": _now(), "machine": machine(),
+        "device": "cpu", "size": size, "rounds": rounds, "date": now(), "machine": machine(),
         "model": f"smoke {MODEL} (tiny {cfg.model(MODEL).tiny.family}, hidden {cfg.model(MODEL).tiny.hidden_size})",
         "goals": {key: f"{op} {value}" for key, (op, value) in GOALS.items()},
     }
@@ -110,7 +117,7 @@ def run(device: str = "cpu", size: str = "full", repeats: int | None = None, rep
         net, tokenizer = tiny_model(cfg, data["corpus"], tmp / "pretrained")
         result |= compare_eval(net, tokenizer, data["xnli_test"], rounds)
         # fit logs to MLflow: into the report's smaller store (creating a SQLite schema takes seconds)
-        with _store(tmp / "report" / "small") as experiment:
+        with store.opened(tmp / "report" / "small") as experiment:
             result |= compare_train(net, tokenizer, data["mnli_train"], cfg, spec, rounds, tmp / "work", experiment)
         result |= report_scaling(repo / "params.yaml", spec, min(rounds, spec.report_rounds), tmp / "report")
         result |= noop_repro(repo, tmp / "dvc", rounds, tiny=size == "tiny")
@@ -230,7 +237,7 @@ def compare_eval(model, tokenizer, dataset, rounds: int) -> dict:
     )
     n = len(dataset)
     # the two sides must compute the same function: padding is masked, so predictions agree
-    agree = sum(a == b for a, b in zip(outputs["xstilts"], outputs["padded"])) / n
+    agree = sum(a == b for a, b in zip(outputs["xstilts"], outputs["padded"], strict=True)) / n
     return {
         "eval_speedup_vs_padded": seconds["padded"] / seconds["xstilts"],
         "eval_examples_per_s": {name: n / s for name, s in seconds.items()},
@@ -265,8 +272,6 @@ def train_padded(model, features, recipe, work_dir: Path, seed: int) -> None:
 
 
 def compare_train(template, tokenizer, dataset, cfg, spec: Size, rounds: int, work: Path, experiment: str) -> dict:
-    import mlflow
-
     recipe = dataclasses.replace(cfg.target.train, epochs=1, batch_size=BATCH_SIZE, max_length=PADDED_LENGTH)
     dataset = dataset.select(range(spec.train_steps * BATCH_SIZE))  # exactly train_steps steps per side
     ours, padded = encode_xstilts(dataset, tokenizer), encode_padded(dataset, tokenizer)
@@ -274,7 +279,7 @@ def compare_train(template, tokenizer, dataset, cfg, spec: Size, rounds: int, wo
     def xstilts_side() -> float:
         model, out = copy.deepcopy(template), work / "xstilts"
         shutil.rmtree(out, ignore_errors=True)  # fit resumes from a checkpoint left in work_dir
-        with mlflow.start_run(experiment_id=experiment):  # fit logs its loss to the active run
+        with tracking.scratch_run(experiment):  # fit logs its loss to the active run
             start = time.perf_counter()
             train_xstilts(model, ours, tokenizer, recipe, out, seed=1)
             return time.perf_counter() - start
@@ -301,7 +306,7 @@ def compare_train(template, tokenizer, dataset, cfg, spec: Size, rounds: int, wo
         model = _wider(template, width)
         out = work / f"width{width}"
         shutil.rmtree(out, ignore_errors=True)
-        with mlflow.start_run(experiment_id=experiment):
+        with tracking.scratch_run(experiment):
             start = time.perf_counter()
             train_xstilts(model, subset, tokenizer, recipe, out, seed=1)
             elapsed = time.perf_counter() - start
@@ -335,47 +340,12 @@ def _wider(template, width: int):
     return models.encoder_with_head(encoder, head)
 
 
-def training_flops(model, lengths) -> float:
-    """Model FLOPs of one training pass over sequences of these lengths (no padding counted):
-    6 x non-embedding parameters x tokens (forward + backward), plus attention's scores and weighted
-    sums, 12 x layers x hidden x length^2 per sequence (PaLM's MFU accounting, Chowdhery et al. 2022,
-    appendix B), plus the head, which sees one token per example."""
-    config = model.encoder.config
-    body = sum(p.numel() for name, p in model.encoder.named_parameters() if not name.startswith("embeddings."))
-    head = sum(p.numel() for p in model.head.parameters())
-    lengths = [int(n) for n in lengths]
-    attention = 12 * config.num_hidden_layers * config.hidden_size * sum(n * n for n in lengths)
-    return 6 * body * sum(lengths) + attention + 6 * head * len(lengths)
-
-
-def matmul_rate(m: int, k: int, n: int, dtype=None, device: str = "cpu", min_seconds: float = 0.5) -> float:
-    """Achieved FLOP/s of ``[m, k] @ [k, n]`` repeated for ``min_seconds`` (after a warm-up)."""
-    import torch
-
-    dtype = dtype or torch.float32
-    a, b = torch.randn(m, k, dtype=dtype, device=device), torch.randn(k, n, dtype=dtype, device=device)
-    out = torch.empty(m, n, dtype=dtype, device=device)
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    for _ in range(3):
-        torch.matmul(a, b, out=out)
-    sync()
-    reps, start = 0, time.perf_counter()
-    while True:
-        for _ in range(4):
-            torch.matmul(a, b, out=out)
-        reps += 4
-        sync()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds:
-            return 2 * m * k * n * reps / elapsed
-
-
 # -- the report over constructed tracking stores ----------------------------------------------------------
 
 
 def report_scaling(params: Path, spec: Size, rounds: int, root: Path) -> dict:
     """Seconds of report.run over stores of ``report_runs`` and twice as many evaluate runs (only
-    report.run is timed; the stores are built first with MlflowClient batch calls)."""
+    report.run is timed; the stores are built first, see :func:`build_store`)."""
     per_seed = len(REPORT_MODELS) * len(REPORT_TASKS)
     seeds = math.ceil(spec.report_runs / per_seed)
     small, large = root / "small", root / "large"
@@ -408,90 +378,43 @@ def time_report(root: Path, params: Path, n_seeds: int, n_boot: int) -> float:
     from xstilts import report
 
     cfg = _report_cfg(params, n_seeds)
-    with _env(MLFLOW_TRACKING_URI=f"sqlite:///{root / 'mlflow.db'}"):
+    with store.active(root):
         start = time.perf_counter()
         report.run(cfg, root / "results", root / "reports", n_boot=n_boot, boot_seed=0, curve_seeds=1)
         return time.perf_counter() - start
 
 
 def build_store(root: Path, params: Path, seeds, pairs: int) -> None:
-    """Add the runs of ``seeds`` (every model x task) to the tracking store + results/ under ``root``:
-    the tags, metrics and predictions artifacts that the phases write, with no training."""
-    import mlflow
+    """Add the runs of ``seeds`` (every model x task) to the tracking store + results/ under ``root``, as
+    the phases would log them (:mod:`xstilts.perf.store`): random accuracies, ``pairs`` test pairs per
+    language in each predictions artifact, a short learning curve for seed 1."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from mlflow.entities import Metric, Param
-
-    from xstilts import tasks, tracking
+    import pandas as pd
 
     cfg = _report_cfg(params, 1)
     languages = list(cfg.languages)
-    with _store(root) as experiment:
-        client = mlflow.MlflowClient()
-
-        def log_run(phase, model, task, seed, metrics=(), params=(), artifact=None) -> str:
-            tags = {"phase": phase, "profile": cfg.profile, "model": model, "task": task,
-                    "family": tasks.get(task).family, "seed": str(seed), "selection": cfg.target.selection}
-            tags = {tracking.TAG_PREFIX + k: v for k, v in tags.items()}
-            run_id = client.create_run(experiment, tags=tags).info.run_id
-            if metrics or params:
-                client.log_batch(run_id, metrics=list(metrics), params=list(params))
-            if artifact is not None:
-                client.log_artifact(run_id, str(artifact))
-            client.set_terminated(run_id, "FINISHED")
-            return run_id
-
+    with store.opened(root) as experiment:
         for seed in seeds:
             for m, model in enumerate(REPORT_MODELS):
                 for t, task in enumerate(REPORT_TASKS):
-                    out = root / "results" / model / task / f"seed{seed}"
-                    out.mkdir(parents=True, exist_ok=True)
                     rng = np.random.default_rng([seed, m, t])
-                    curve = [Metric("train_loss", 1.0 / (1 + step), 0, step) for step in range(5)] if seed == 1 else []
-                    record = {"model": model, "task": task, "seed": seed}
-                    inter = None
-                    if tasks.get(task).head is not None:
-                        dev = [Metric(f"dev_{tasks.get(task).dev_metric}", float(rng.random()), 0, 0)]
-                        inter = log_run("intermediate", model, task, seed, dev + curve, [Param("lr", "0.002")])
-                    _write(out / "intermediate.json", {"phase": "intermediate", **record, "run_id": inter})
-                    target = log_run("target", model, task, seed, curve)
-                    _write(out / "target.json", {"phase": "target", **record, "run_id": target})
+                    dev = float(rng.random()) if tasks.get(task).head is not None else None
                     correct = rng.random((len(languages), pairs)) < 0.5 + 0.05 * t  # [languages, pairs]
-                    pq.write_table(pa.table({
-                        "split": ["test"] * correct.size, "language": np.repeat(languages, pairs),
+                    predictions = pd.DataFrame({
+                        "split": "test", "language": np.repeat(languages, pairs),
                         "pair_id": np.tile(np.arange(pairs), len(languages)), "correct": correct.ravel(),
-                    }), out / "predictions.parquet")
-                    metrics = {f"xnli_test_acc_{lang}": float(c.mean()) for lang, c in zip(languages, correct)}
+                    })
+                    metrics = {
+                        f"xnli_test_acc_{lang}": float(c.mean()) for lang, c in zip(languages, correct, strict=True)
+                    }
                     metrics |= {f"xnli_dev_acc_{lang}": float(rng.random()) for lang in languages}
                     for split in ("test", "dev"):
-                        metrics[f"xnli_{split}_acc_avg"] = float(np.mean([metrics[f"xnli_{split}_acc_{x}"] for x in languages]))
-                    run_id = log_run("evaluate", model, task, seed, [Metric(k, v, 0, 0) for k, v in metrics.items()],
-                                     artifact=out / "predictions.parquet")
-                    _write(out / "evaluate.json", {"phase": "evaluate", **record, "run_id": run_id, "metrics": metrics})
-
-
-@contextlib.contextmanager
-def _store(root: Path) -> Iterator[str]:
-    """A SQLite tracking store under ``root`` as the active one; yields the id of ``xstilts-smoke`` (created
-    with its artifacts under ``root``, so that nothing lands in the working directory's ``mlruns/``)."""
-    import mlflow
-
-    from xstilts import tracking
-
-    root.mkdir(parents=True, exist_ok=True)
-    with _env(MLFLOW_TRACKING_URI=f"sqlite:///{root / 'mlflow.db'}", MLFLOW_RUN_ID=None, MLFLOW_EXPERIMENT_ID=None):
-        client = mlflow.MlflowClient()
-        name = tracking.experiment_name("smoke")
-        found = client.get_experiment_by_name(name)
-        experiment = found.experiment_id if found else client.create_experiment(
-            name, artifact_location=(root / "artifacts").resolve().as_uri()
-        )
-        yield experiment
-
-
-def _write(path: Path, data) -> None:
-    path.write_text(json.dumps(data), encoding="utf-8")
+                        metrics[f"xnli_{split}_acc_avg"] = float(
+                            np.mean([metrics[f"xnli_{split}_acc_{x}"] for x in languages])
+                        )
+                    curve = [(step, 1.0 / (1 + step)) for step in range(5)] if seed == 1 else []
+                    store.log_cell(experiment, cfg, Cell(model, task, seed), root / "results", predictions, metrics,
+                                   dev_score=dev, curve=curve)
 
 
 # -- no-op dvc repro -------------------------------------------------------------------------------------
@@ -515,7 +438,9 @@ def noop_repro(repo: Path, work: Path, rounds: int, tiny: bool = False) -> dict:
             detail = (getattr(err, "stderr", "") or "") + (getattr(err, "stdout", "") or "") or str(err)
             return {"noop_repro_seconds": None, "noop_repro_where": where, "noop_repro_error": detail.strip()[-500:]}
         if missing:
-            extra["noop_repro_note"] = f"dvc.yaml names params.yaml blocks that it lacks: {', '.join(missing)} (stubbed)"
+            extra["noop_repro_note"] = (
+                f"dvc.yaml names params.yaml blocks that it lacks: {', '.join(missing)} (stubbed)"
+            )
         repo = work
 
     def once() -> float:
@@ -541,10 +466,14 @@ def _stub_project(repo: Path, work: Path, dvc: list[str], env: dict, tiny: bool)
     pipeline = yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8"))
     params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
     if tiny:  # one cell of the grid: a handful of stages
-        params["grid"] = {"models": params["grid"]["models"][:1], "tasks": ["none"], "seeds": params["grid"]["seeds"][:1]}
+        params["grid"] = {
+            "models": params["grid"]["models"][:1], "tasks": ["none"], "seeds": params["grid"]["seeds"][:1]
+        }
     # a stage may name a params.yaml block that is not there yet (dvc.yaml and params.yaml edited apart):
     # give the stub an empty one, so the timing still comes, and say so
-    named = {p.split(".")[0] for stage in pipeline["stages"].values() for p in stage.get("params", []) if isinstance(p, str)}
+    named = {
+        p.split(".")[0] for stage in pipeline["stages"].values() for p in stage.get("params", []) if isinstance(p, str)
+    }
     missing = sorted(named - set(params))
     params |= {key: {} for key in missing}
     work.mkdir(parents=True, exist_ok=True)
@@ -566,7 +495,9 @@ def _stub_project(repo: Path, work: Path, dvc: list[str], env: dict, tiny: bool)
     for stage in pipeline["stages"].values():
         stage["cmd"] = f"{sys.executable} stub.py {' '.join(outs_of(stage))}"
         for dep in stage.get("deps", []):
-            internal = "${" in dep or any(dep == p or dep.startswith(p + "/") or p.startswith(dep + "/") for p in produced)
+            internal = "${" in dep or any(
+                dep == p or dep.startswith(p + "/") or p.startswith(dep + "/") for p in produced
+            )
             if internal:
                 continue
             source, target = repo / dep, work / dep
@@ -605,26 +536,6 @@ def alternate(sides: dict[str, Callable[[], float | None]], rounds: int, warmup:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def machine() -> dict:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version()}
-    with contextlib.suppress(ImportError):
-        import transformers
-
-        info["transformers"] = transformers.__version__
-    if torch.cuda.is_available():
-        info["gpu"] = torch.cuda.get_device_name()
-    return info
-
-
 def goals_met(result: dict) -> dict[str, bool | None]:
     met = {}
     for key, (op, goal) in GOALS.items():
@@ -633,42 +544,13 @@ def goals_met(result: dict) -> dict[str, bool | None]:
     return met
 
 
-@contextlib.contextmanager
-def _env(**values: str | None) -> Iterator[None]:
-    """Set (or, with None, unset) environment variables for the block, then restore them."""
-    def apply(settings: dict[str, str | None]) -> None:
-        for name, value in settings.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        apply(values)
-        yield
-    finally:
-        apply(saved)
-
-
-def _repo_root() -> Path:
-    cwd = Path.cwd()
-    return cwd if (cwd / "params.yaml").exists() else Path(__file__).resolve().parents[2]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
 # -- the readable table ------------------------------------------------------------------------------------
 
 
 def format_table(result: dict) -> str:
     """The result as a plain-text table (CPU comparisons, or the GPU shapes)."""
     if "models" in result:
-        from xstilts import bench_gpu
-
-        return bench_gpu.format_table(result)
+        return gpu.format_table(result)
     mark = {True: "yes", False: "NO", None: "n/a"}
     met = result.get("goals_met", {})
     ev, tr = result["eval_examples_per_s"], result["train_examples_per_s"]
@@ -678,16 +560,17 @@ def format_table(result: dict) -> str:
          f"{result['eval_speedup_vs_padded']:.2f}x", ">= 2.5", mark[met.get("eval_speedup_vs_padded")]),
         ("MNLI training, examples/s", f"{tr['xstilts']:.1f}", f"{tr['padded']:.1f}",
          f"{result['train_speedup_vs_padded']:.2f}x", ">= 1.8", mark[met.get("train_speedup_vs_padded")]),
-        ("training MFU (fp32, CPU)", f"{result['train_mfu_cpu']:.3f}", "", "", ">= 0.3", mark[met.get("train_mfu_cpu")]),
+        ("training MFU (fp32, CPU)", f"{result['train_mfu_cpu']:.3f}", "", "", ">= 0.3",
+         mark[met.get("train_mfu_cpu")]),
         ("report s, 1k / 2k runs", f"{result['report_seconds_1k']:.1f} / {result['report_seconds_2k']:.1f}", "",
          f"{result['report_seconds_ratio']:.2f}", "<= 2.3", mark[met.get("report_seconds_ratio")]),
-        ("no-op dvc repro, s", _fmt(result.get("noop_repro_seconds"), ".2f"), "", "", "", ""),
+        ("no-op dvc repro, s", fmt(result.get("noop_repro_seconds"), ".2f"), "", "", "", ""),
     ]
     m = result["machine"]
     lines = [
         f"xstilts bench ({result['size']}, {result['rounds']} rounds, medians) {result['date']}",
         f"{m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['torch_threads']} threads); {result['model']}",
-        "", *_columns(rows), "",
+        "", *columns(rows), "",
         f"fp32 matmul: {result['cpu_matmul_flops'] / 1e9:.1f} GFLOP/s peak, "
         f"{result['cpu_matmul_flops_at_model_shape'] / 1e9:.1f} GFLOP/s at the model's FFN shape "
         f"({result['cpu_matmul_flops_at_model_shape'] / result['cpu_matmul_flops']:.2f} of peak)",
@@ -706,19 +589,10 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _columns(rows: list[tuple]) -> list[str]:
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-
-
-def _fmt(value, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m xstilts.bench``: ``xstilts bench`` for machines without the package installed (the GPU
-    machine runs it from the source tree, see scripts/gpu_bench.sh)."""
-    parser = argparse.ArgumentParser(prog="python -m xstilts.bench", description=__doc__.splitlines()[0])
+    """``python -m xstilts.perf.bench``: ``xstilts bench`` for machines without the package installed (the
+    GPU machine runs it from the source tree, see scripts/gpu_bench.sh)."""
+    parser = argparse.ArgumentParser(prog="python -m xstilts.perf.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--size", choices=list(SIZES), default="full")
     parser.add_argument("--repeats", type=int, default=None)
@@ -731,9 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON there")
     args = parser.parse_args(argv)
     if args.device == "cuda" or args.shapes:
-        from xstilts import bench_gpu
-
-        result = bench_gpu.gpu(args.device, args.size, out=args.out, only=args.only, deadline_s=args.deadline,
+        result = gpu.gpu(args.device, args.size, out=args.out, only=args.only, deadline_s=args.deadline,
                                experiments=not args.no_experiments)
     else:
         result = run(args.device, args.size, args.repeats)

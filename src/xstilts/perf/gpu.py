@@ -1,4 +1,4 @@
-"""GPU throughput of the paper-size models (issue #6): ``scripts/gpu_bench.sh``.
+"""GPU throughput of the paper-size models: ``scripts/gpu_bench.sh``.
 
 Each shape is our production model (Hugging Face encoder with SDPA attention + xstilts' classification
 head) with random weights (nothing is downloaded), trained as ``train.fit`` trains on a GPU (bf16
@@ -27,34 +27,14 @@ import platform
 import time
 from pathlib import Path
 
-from xstilts.bench import _columns, _fmt, _now, machine, matmul_rate, training_flops
 from xstilts.io import write_json
+from xstilts.perf.common import BATCH_SIZE, PADDED_LENGTH, columns, fmt, machine, matmul_rate, now, training_flops
+from xstilts.perf.shapes import PAPER_SHAPES, Shape
 
-GOAL_MFU = 0.45  # issue #6: xlm-roberta-large shape, training
+GOAL_MFU = 0.45  # the GPU goal: training MFU of the xlm-roberta-large shape
 GOAL_SHAPE = "xlm-roberta-large"
-PADDED_LENGTH = 128  # run_xnli.py: --max_seq_length 128 with padding="max_length"
-BATCH_SIZE = 32  # the target recipe's batch (params.yaml target.train, XTREME's train_xnli.sh)
 EVAL_BATCH_SIZE = 128  # phases.EVAL_BATCH_SIZE, without importing the phases
 BUCKET = 32  # bucketed layout: widths rounded up to a multiple of this
-
-
-@dataclasses.dataclass(frozen=True)
-class Shape:
-    family: str
-    hidden: int
-    layers: int
-    heads: int
-    intermediate: int
-    vocab: int
-
-
-# The hub checkpoints' config.json values (hidden_size, num_hidden_layers, num_attention_heads,
-# intermediate_size, vocab_size); built with random weights, nothing is downloaded.
-PAPER_SHAPES = {
-    "bert-base-multilingual-cased": Shape("bert", 768, 12, 12, 3072, 119547),
-    "xlm-roberta-base": Shape("xlmr", 768, 12, 12, 3072, 250002),
-    "xlm-roberta-large": Shape("xlmr", 1024, 24, 16, 4096, 250002),
-}
 TINY_SHAPES = {name: Shape(s.family, 64, 2, 2, 128, 1000) for name, s in PAPER_SHAPES.items()}  # CPU test of the path
 
 
@@ -122,9 +102,11 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, out: Path | Non
     n_train = max(_steps(run_size, v) * v.batch_size for v in RECIPE + EXPERIMENTS)
     train_lengths, eval_lengths = xnli_like_lengths(rng, n_train), xnli_like_lengths(rng, run_size.eval_examples)
     result = {
-        "device": device, "size": size, "date": _now(), "machine": machine(),
+        "device": device, "size": size, "date": now(), "machine": machine(),
         "card": torch.cuda.get_device_name() if on_cuda else platform.processor() or "cpu",
-        "command": "scripts/gpu_bench.sh" if size == "full" else f"bench_gpu.gpu(device={device!r}, size={size!r})",
+        "command": (
+            "scripts/gpu_bench.sh" if size == "full" else f"xstilts.perf.gpu.gpu(device={device!r}, size={size!r})"
+        ),
         "bf16_matmul_flops": peak, "batch_size": BATCH_SIZE, "max_length": PADDED_LENGTH,
         "lengths": {"mean": float(np.mean(train_lengths)), "p50": float(np.median(train_lengths)),
                     "p95": float(np.percentile(train_lengths, 95)), "max": int(np.max(train_lengths))},
@@ -145,9 +127,13 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, out: Path | Non
                                           "non_embedding_params": _body_params(model),
                                           "attention": _attention_impl(model)}
         for variant in RECIPE:
-            batches = make_batches(train_lengths[: _steps(run_size, variant) * variant.batch_size], shape, variant, device, rng, train=True)
+            batches = make_batches(
+                train_lengths[: _steps(run_size, variant) * variant.batch_size], shape, variant, device, rng, train=True
+            )
             entry[variant.layout] = train_throughput(model, batches, peak, device, variant)
-            entry[variant.layout].update(eval_throughput(model, make_batches(eval_lengths, shape, variant, device, rng, train=False), device))
+            entry[variant.layout].update(
+                eval_throughput(model, make_batches(eval_lengths, shape, variant, device, rng, train=False), device)
+            )
             save()
         if name == GOAL_SHAPE and experiments:
             entry["profiles"] = {}
@@ -156,8 +142,9 @@ def gpu(device: str = "cuda", size: str = "full", seed: int = 0, out: Path | Non
                 entry["profiles"][layout] = profile_steps(model, batches, device, out, f"{name}_{layout}")
             entry["experiments"] = {}
             for variant in EXPERIMENTS:
-                entry["experiments"][variant.name] = _experiment(model, variant, train_lengths, shape, device, rng, peak,
-                                                                 run_size, began, deadline_s)
+                entry["experiments"][variant.name] = _experiment(
+                    model, variant, train_lengths, shape, device, rng, peak, run_size, began, deadline_s
+                )
                 save()
         del model
         if on_cuda:
@@ -177,7 +164,9 @@ def _experiment(model, variant, train_lengths, shape, device, rng, peak, run_siz
         return {"skipped": f"past the {deadline_s:.0f} s deadline"}
     if variant.compile and device != "cuda":
         return {"skipped": "compiled variants are measured on CUDA only"}
-    batches = make_batches(train_lengths[: _steps(run_size, variant) * variant.batch_size], shape, variant, device, rng, train=True)
+    batches = make_batches(
+        train_lengths[: _steps(run_size, variant) * variant.batch_size], shape, variant, device, rng, train=True
+    )
     try:
         return train_throughput(model, batches, peak, device, variant)
     except torch.OutOfMemoryError:
@@ -248,7 +237,9 @@ def make_batches(lengths, shape: Shape, variant: Variant, device: str, rng, trai
         mask = torch.arange(width)[None, :] < torch.as_tensor(chosen)[:, None]
         ids = torch.randint(5, shape.vocab, (len(chosen), width)).masked_fill(~mask, pad)
         labels = torch.as_tensor(rng.integers(3, size=len(chosen)))
-        batches.append({"input_ids": ids.to(device), "attention_mask": mask.long().to(device), "labels": labels.to(device)})
+        batches.append(
+            {"input_ids": ids.to(device), "attention_mask": mask.long().to(device), "labels": labels.to(device)}
+        )
     return batches
 
 
@@ -326,7 +317,8 @@ def train_throughput(model, batches: list[dict], peak: float, device: str, varia
     return {
         "batch_size": variant.batch_size, "steps": len(batches), "warmup_s": warmup_seconds,
         "train_step_ms": seconds / len(batches) * 1000, "optimizer_ms": optimizer_ms,
-        "train_tokens_per_step": sum(lengths) / len(batches), "train_processed_tokens_per_step": processed / len(batches),
+        "train_tokens_per_step": sum(lengths) / len(batches),
+        "train_processed_tokens_per_step": processed / len(batches),
         "train_tokens_per_s": sum(lengths) / seconds, "train_examples_per_s": len(lengths) / seconds,
         "train_mfu": flops / seconds / peak, "train_mfu_counting_padding": padded_flops / seconds / peak,
         "train_peak_memory_gib": memory,
@@ -393,7 +385,9 @@ def profile_steps(model, batches: list[dict], device: str, out: Path | None, lab
         (Path(out).parent / f"profile_{label}.txt").write_text(table + "\n", encoding="utf-8")
     return {"steps": len(batches), "wall_ms_per_step": wall / len(batches) * 1000,
             "device_busy_fraction": device_us / 1e6 / wall if device == "cuda" else None,
-            "kernel_launches_per_step": sum(e.count for e in events if e.key.startswith(("cudaLaunchKernel", "cuLaunchKernel"))) / len(batches)}
+            "kernel_launches_per_step": sum(
+                e.count for e in events if e.key.startswith(("cudaLaunchKernel", "cuLaunchKernel"))
+            ) / len(batches)}
 
 
 def _body_params(model) -> int:
@@ -414,7 +408,8 @@ def _goals(result: dict) -> tuple[dict, dict, dict]:
     padded = max(rows.items(), key=lambda item: item[1]["train_mfu_counting_padding"], default=(None, {}))
     key = f"train_mfu {GOAL_SHAPE}"
     return ({key: f">= {GOAL_MFU}"},
-            {key: best[1].get("train_mfu", 0) >= GOAL_MFU, f"{key} at the recipe's batch {BATCH_SIZE}": (recipe or 0) >= GOAL_MFU},
+            {key: best[1].get("train_mfu", 0) >= GOAL_MFU,
+             f"{key} at the recipe's batch {BATCH_SIZE}": (recipe or 0) >= GOAL_MFU},
             {"variant": best[0], "train_mfu": best[1].get("train_mfu"), "at_recipe_batch": recipe,
              # the fixed-length convention: every position of a padded batch counted as work
              "counting_padding": {"variant": padded[0], "train_mfu": padded[1].get("train_mfu_counting_padding")}})
@@ -422,10 +417,12 @@ def _goals(result: dict) -> tuple[dict, dict, dict]:
 
 def _table_row(name: str, variant: str, e: dict) -> tuple:
     """One measured variant; the evaluation columns stay empty for training-only experiments."""
-    memory = max((v for v in (e["train_peak_memory_gib"], e.get("eval_peak_memory_gib")) if v is not None), default=None)
-    evaluation = [_fmt(e[key], ".0f") if key in e else "" for key in ("eval_examples_per_s", "eval_examples_per_s_fp32")]
+    memory = max(
+        (v for v in (e["train_peak_memory_gib"], e.get("eval_peak_memory_gib")) if v is not None), default=None
+    )
+    evaluation = [fmt(e[key], ".0f") if key in e else "" for key in ("eval_examples_per_s", "eval_examples_per_s_fp32")]
     return (name, variant, f"{e['train_tokens_per_s']:.0f}", f"{e['train_step_ms']:.1f}", f"{e['optimizer_ms']:.1f}",
-            f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}", *evaluation, _fmt(memory, ".1f"))
+            f"{e['train_mfu']:.3f}", f"{e['train_mfu_counting_padding']:.3f}", *evaluation, fmt(memory, ".1f"))
 
 
 def format_table(result: dict) -> str:
@@ -445,12 +442,14 @@ def format_table(result: dict) -> str:
             rows.append(_table_row(name, variant, e))
     lengths = result["lengths"]
     profiles = [f"profile {name} {layout}: {p['wall_ms_per_step']:.1f} ms/step, device busy "
-                f"{_fmt(p['device_busy_fraction'], '.2f')}, {p['kernel_launches_per_step']:.0f} kernel launches/step"
+                f"{fmt(p['device_busy_fraction'], '.2f')}, {p['kernel_launches_per_step']:.0f} kernel launches/step"
                 for name, entry in result["models"].items() for layout, p in entry.get("profiles", {}).items()]
     return "\n".join([
-        f"xstilts GPU bench ({result['size']}) {result['date']} on {result['card']}, torch {result['machine']['torch']}",
-        f"bf16 matmul {result['bf16_matmul_flops'] / 1e12:.1f} TFLOP/s; recipe batch {result['batch_size']}; lengths mean "
-        f"{lengths['mean']:.1f}, p95 {lengths['p95']:.0f}, max {lengths['max']} (padded: {result['max_length']})",
-        "", *_columns(rows), *notes, "", *profiles,
+        f"xstilts GPU bench ({result['size']}) {result['date']} on {result['card']}, "
+        f"torch {result['machine']['torch']}",
+        f"bf16 matmul {result['bf16_matmul_flops'] / 1e12:.1f} TFLOP/s; recipe batch {result['batch_size']}; "
+        f"lengths mean {lengths['mean']:.1f}, p95 {lengths['p95']:.0f}, max {lengths['max']} "
+        f"(padded: {result['max_length']})",
+        "", *columns(rows), *notes, "", *profiles,
         f"goals: {result['goals']} met: {result['goals_met']}; best: {result['best_train_mfu']}",
     ])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from xstilts.data.smoke_lexicon import NOUNS, PERSONS, VERBS
+from xstilts.data.smoke.lexicon import NOUNS, PERSONS, VERBS
 
 NAMES = {p: p.capitalize() for p in PERSONS}
 PEOPLE_NOUNS = ("teacher", "student", "driver", "doctor", "neighbour", "friend")
@@ -165,7 +165,7 @@ def fresh_name(s: Sentence, rng: random.Random) -> str:
     return rng.choice([name for name in sorted(NAMES.values()) if name not in used] or sorted(NAMES.values()))
 
 
-def noun_phrase(s: Sentence, rng: random.Random, noun: str, *, det=None, adj=None, count=None, poss=None) -> int:
+def noun_phrase(s: Sentence, noun: str, *, det=None, adj=None, count=None, poss=None) -> int:
     """det/possessor, numeral, adjective, noun; returns the noun's index (attached later by the caller)."""
     if poss:
         owner = s.add(poss, poss, "PROPN", "NNP", "Number=Sing")
@@ -198,21 +198,21 @@ def object_phrase(s: Sentence, rng: random.Random, verb: str, depth: int) -> int
     shape = rng.random()
     if mass and shape < 0.3 and noun in ("tea", "coffee", "water", "milk", "juice", "soup", "rice"):
         container = {"soup": "bowl", "rice": "bowl"}.get(noun, rng.choice(("cup", "glass", "bottle")))
-        head = noun_phrase(s, rng, container, det="a")
+        head = noun_phrase(s, container, det="a")
         of = s.add("of", "of", "ADP", "IN")
-        inner = noun_phrase(s, rng, noun, adj=adj)
+        inner = noun_phrase(s, noun, adj=adj)
         s.attach(of, inner, "case")
         s.attach(inner, head, "nmod")
     elif not mass and shape < 0.2:
-        head = noun_phrase(s, rng, noun, count=rng.randint(2, 12), adj=adj)
+        head = noun_phrase(s, noun, count=rng.randint(2, 12), adj=adj)
     elif shape < 0.3:
-        head = noun_phrase(s, rng, noun, poss=fresh_name(s, rng), adj=adj)
+        head = noun_phrase(s, noun, poss=fresh_name(s, rng), adj=adj)
     else:
-        head = noun_phrase(s, rng, noun, det=None if mass else rng.choice(("a", "the")), adj=adj)
+        head = noun_phrase(s, noun, det=None if mass else rng.choice(("a", "the")), adj=adj)
     if rng.random() < 0.15:  # coordinated objects: "bread and milk"
         other = rng.choice([o for o in VERBS[verb] if o != noun])
         cc = s.add("and", "and", "CCONJ", "CC")
-        conj = noun_phrase(s, rng, other, det=None if NOUNS[other][0] else "a")
+        conj = noun_phrase(s, other, det=None if NOUNS[other][0] else "a")
         s.attach(cc, conj, "cc")
         s.attach(conj, head, "conj")
     elif depth < 1 and rng.random() < 0.15:  # relative clause: "the book that David bought"
@@ -236,7 +236,7 @@ def subject(s: Sentence, rng: random.Random) -> tuple[int, str]:
         form = rng.choice(sorted(PRONOUNS))
         agreement, feats = PRONOUNS[form]
         return s.add(form, form.lower() if form != "I" else "I", "PRON", "PRP", feats), agreement
-    head = noun_phrase(s, rng, rng.choice(PEOPLE_NOUNS), det="the")
+    head = noun_phrase(s, rng.choice(PEOPLE_NOUNS), det="the")
     return head, "3sg"
 
 
@@ -445,14 +445,14 @@ def copular(s: Sentence, rng: random.Random) -> None:
     else:
         noun = rng.choice([n for n, (mass, _) in NOUNS.items() if not mass])
         owner = fresh_name(s, rng) if rng.random() < 0.3 else None
-        subj = noun_phrase(s, rng, noun, poss=owner, det=None if owner else "the")
+        subj = noun_phrase(s, noun, poss=owner, det=None if owner else "the")
     if rng.random() < 0.3:
         nt = ("n't", "not", "PART", "RB", "Polarity=Neg")
         cop, neg = s.contraction("isn't", ("is", "be", "AUX", "VBZ", F_VBZ), nt)
     else:
         cop, neg = s.add("is", "be", "AUX", "VBZ", F_VBZ), None
     if kind == "noun":
-        head = noun_phrase(s, rng, rng.choice(PEOPLE_NOUNS), det="a")
+        head = noun_phrase(s, rng.choice(PEOPLE_NOUNS), det="a")
     elif kind == "place":  # the place noun is the predicate; its preposition is its case
         head = place_phrase(s, rng, None)
     else:
@@ -471,14 +471,11 @@ def ditransitive(s: Sentence, rng: random.Random) -> None:
     subj, agreement = subject(s, rng)
     lemma = rng.choice(("give", "send", "sell"))
     forms = {"give": ("gives", "gave"), "send": ("sends", "sent"), "sell": ("sells", "sold")}[lemma]
-    if rng.random() < 0.5:
-        v = s.add(forms[1], lemma, "VERB", "VBD", F_VBD)
-    else:
-        v = present(s, forms[0], lemma, agreement)
+    v = s.add(forms[1], lemma, "VERB", "VBD", F_VBD) if rng.random() < 0.5 else present(s, forms[0], lemma, agreement)
     name = fresh_name(s, rng)
     recipient = s.add(name, name, "PROPN", "NNP", "Number=Sing")
     thing = rng.choice(("book", "letter", "cake", "picture", "map", "bag"))
-    obj = noun_phrase(s, rng, thing, det="a", adj=rng.choice(NOUNS[thing][1]) if rng.random() < 0.4 else None)
+    obj = noun_phrase(s, thing, det="a", adj=rng.choice(NOUNS[thing][1]) if rng.random() < 0.4 else None)
     s.attach(subj, v, "nsubj")
     s.attach(recipient, v, "iobj")
     s.attach(obj, v, "obj")
@@ -493,10 +490,10 @@ def gapping(s: Sentence, rng: random.Random) -> None:
     objects = rng.sample(VERBS[verb], 2)
     a = s.add(first, first, "PROPN", "NNP", "Number=Sing")
     v = s.add(VERB_FORMS[verb][0], verb, "VERB", "VBZ", F_VBZ)
-    o1 = noun_phrase(s, rng, objects[0], det=None if NOUNS[objects[0]][0] else "a")
+    o1 = noun_phrase(s, objects[0], det=None if NOUNS[objects[0]][0] else "a")
     cc = s.add("and", "and", "CCONJ", "CC")
     b = s.add(second, second, "PROPN", "NNP", "Number=Sing")
-    o2 = noun_phrase(s, rng, objects[1], det=None if NOUNS[objects[1]][0] else "a")
+    o2 = noun_phrase(s, objects[1], det=None if NOUNS[objects[1]][0] else "a")
     s.attach(a, v, "nsubj")
     s.attach(o1, v, "obj")
     s.attach(b, v, "conj")

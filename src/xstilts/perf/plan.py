@@ -1,8 +1,8 @@
 """The compute plan of a configuration (``xstilts plan``): the grid, training steps, GPU-hours and disk.
 
 Steps per run = ceil(examples / batch size) x epochs, as the HF Trainer counts them (no dropped last
-batch). Examples are the paper datasets' sizes (REFERENCES.md) in the paper profile and the synthetic
-sizes of ``data.synthetic`` in the smoke profile. GPU-hours come from a throughput table per model: the
+batch). Examples are the paper datasets' published sizes in the paper profile and the synthetic sizes of
+``data.synthetic`` in the smoke profile. GPU-hours come from a throughput table per model: the
 measured one in ``docs/gpu_throughput.json`` (the JSON that ``scripts/gpu_bench.sh`` writes) when it is
 there, else an estimate from FLOPs that names the card it assumes. Disk counts the encoders that the
 phases save (fp32: 4 bytes per parameter); heads are under 1% of that and left out.
@@ -14,17 +14,19 @@ import json
 import math
 from pathlib import Path
 
-from xstilts.bench_gpu import PAPER_SHAPES, Shape
+from xstilts.perf.common import repo_root
+from xstilts.perf.shapes import PAPER_SHAPES, Shape
 
-# REFERENCES.md, "Datasets": MNLI train / dev matched, STS-B train / dev, UD English-EWT r2.13 train / dev
-# sentences, XNLI dev / test pairs per language.
+# MNLI train / dev matched (Williams et al. 2018), STS-B train / dev (Cer et al. 2017; both as in GLUE),
+# UD English-EWT r2.13 train / dev sentences (the treebank's release statistics), XNLI dev / test pairs per
+# language (Conneau et al. 2018).
 PAPER_EXAMPLES = {
     "mnli_train": 392_702, "mnli_dev": 9_815, "stsb_train": 5_749, "stsb_dev": 1_500,
     "ud_train": 12_544, "ud_dev": 2_001, "xnli_dev": 2_490, "xnli_test": 5_010,
 }
 # Mean sub-word tokens per example (specials included): ESTIMATES, used only to turn tokens/s into time.
 # NLI pairs: the GPU bench's XNLI-like stand-in (mean 50); UD: 204.6k words / 12,544 sentences = 16.3 words
-# (REFERENCES.md) x ~1.4 sub-words per word + 2; STS-B: two ~10-word sentences.
+# (English-EWT r2.13 train) x ~1.4 sub-words per word + 2; STS-B: two ~10-word sentences.
 MEAN_TOKENS = {"mnli": 50, "xnli": 50, "ud": 25, "stsb": 30}
 THROUGHPUT_FILE = Path("docs/gpu_throughput.json")
 
@@ -55,7 +57,9 @@ def model_shape(cfg, model: str) -> Shape:
         t = spec.tiny
         return Shape(t.family, t.hidden_size, t.num_layers, t.num_heads, t.intermediate_size, t.vocab_size)
     if spec.hub_id not in PAPER_SHAPES:
-        raise ValueError(f"models.{model}.hub_id: no shape known for {spec.hub_id!r}; add it to bench_gpu.PAPER_SHAPES")
+        raise ValueError(
+            f"models.{model}.hub_id: no shape known for {spec.hub_id!r}; add it to xstilts.perf.shapes.PAPER_SHAPES"
+        )
     return PAPER_SHAPES[spec.hub_id]
 
 
@@ -200,16 +204,17 @@ def compute(cfg, throughput: dict | None = None) -> list[dict]:
                      "batch_size": 0, "steps_per_run": 0, "steps": 0, "eval_examples_per_run": xnli,
                      "gpu_hours": None if hours is None else runs * hours, "disk_gb": 0.0})
     hours = [r["gpu_hours"] for r in rows]
-    rows.append({"phase": "total", "model": "-", "task": "-", "runs": sum(r["runs"] for r in rows if r["phase"] != "pretrained"),
-                 "examples": 0, "epochs": 0, "batch_size": 0, "steps_per_run": 0, "steps": sum(r["steps"] for r in rows),
-                 "eval_examples_per_run": 0, "gpu_hours": None if None in hours else sum(hours),
-                 "disk_gb": sum(r["disk_gb"] for r in rows)})
+    rows.append({"phase": "total", "model": "-", "task": "-",
+                 "runs": sum(r["runs"] for r in rows if r["phase"] != "pretrained"),
+                 "examples": 0, "epochs": 0, "batch_size": 0, "steps_per_run": 0,
+                 "steps": sum(r["steps"] for r in rows), "eval_examples_per_run": 0,
+                 "gpu_hours": None if None in hours else sum(hours), "disk_gb": sum(r["disk_gb"] for r in rows)})
     return rows
 
 
 def run(cfg, throughput_file: Path | None = None) -> str:
     """The plan as a plain-text table, with what it assumes."""
-    throughput = load_throughput(throughput_file or _repo_root() / THROUGHPUT_FILE)
+    throughput = load_throughput(throughput_file or repo_root() / THROUGHPUT_FILE)
     rows = compute(cfg, throughput)
     g = cfg.grid
     cells = len(g.models) * len(g.tasks) * len(g.seeds)
@@ -236,10 +241,12 @@ def run(cfg, throughput_file: Path | None = None) -> str:
               "GPU-h", "disk GB")]
     for r in rows:
         table.append((r["phase"], r["model"], r["task"], r["runs"], r["examples"] or "", r["epochs"] or "",
-                      r["batch_size"] or "", r["steps_per_run"] or "", r["steps"] or "", r["eval_examples_per_run"] or "",
+                      r["batch_size"] or "", r["steps_per_run"] or "", r["steps"] or "",
+                      r["eval_examples_per_run"] or "",
                       "n/a" if r["gpu_hours"] is None else f"{r['gpu_hours']:.2f}", f"{r['disk_gb']:.2f}"))
     widths = [max(len(str(t[i])) for t in table) for i in range(len(table[0]))]
-    lines += ["", *("  ".join(str(c).rjust(w) if k >= 3 else str(c).ljust(w) for k, (c, w) in enumerate(zip(t, widths)))
+    lines += ["", *("  ".join(str(c).rjust(w) if k >= 3 else str(c).ljust(w)
+                              for k, (c, w) in enumerate(zip(t, widths, strict=True)))
                     for t in table)]
     total = rows[-1]
     lines += [
@@ -252,7 +259,3 @@ def run(cfg, throughput_file: Path | None = None) -> str:
     ]
     return "\n".join(lines)
 
-
-def _repo_root() -> Path:
-    cwd = Path.cwd()
-    return cwd if (cwd / "params.yaml").exists() else Path(__file__).resolve().parents[2]
