@@ -12,6 +12,7 @@ CPU_KEYS = {
     "eval_speedup_vs_padded", "eval_examples_per_s", "train_speedup_vs_padded", "train_examples_per_s",
     "train_mfu_cpu", "cpu_matmul_flops", "report_seconds_1k", "report_seconds_2k", "report_seconds_ratio",
     "noop_repro_seconds", "noop_repro_where", "goals", "goals_met", "machine", "date", "train_mfu_cpu_by_hidden",
+    "stage_startup_seconds", "stage_startup_cpu_seconds",
 }
 MODE_KEYS = {
     "train_tokens_per_s", "train_examples_per_s", "train_step_ms", "optimizer_ms", "train_mfu",
@@ -34,9 +35,13 @@ def test_the_cpu_bench_runs_at_tiny_size_and_reports_every_key(workdir):
     assert result["eval_prediction_agreement"] == 1.0
     assert result["report_runs"][1] == 2 * result["report_runs"][0]
     assert result["noop_repro_seconds"] is not None, result.get("noop_repro_error")
+    # a stage's start-up includes the imports of torch and transformers: seconds, not milliseconds; its CPU time
+    # cannot exceed what two cores give in that wall time
+    assert result["stage_startup_seconds"] is not None, result.get("stage_startup_error")
+    assert 1 < result["stage_startup_cpu_seconds"] < 2 * result["stage_startup_seconds"] + 1
     json.dumps(result)  # JSON-able as it is
     table = bench.format_table(result)
-    assert "XNLI eval" in table and "no-op dvc repro" in table
+    assert "XNLI eval" in table and "no-op dvc repro" in table and "stage start-up" in table
     assert not (workdir / "mlruns").exists()  # the bench's tracking stores live in its temporary directory
 
 

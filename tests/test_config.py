@@ -229,7 +229,8 @@ def _write(tmp_path, mutate):
 
 def test_unknown_key_in_the_file(tmp_path):
     path = _write(tmp_path, lambda raw: raw["target"].update(optimizer="sgd"))
-    with pytest.raises(ConfigError, match=r"unknown key 'target.optimizer' \(allowed: train, head, selection\)"):
+    allowed = r"\(allowed: train, models, head, selection\)"
+    with pytest.raises(ConfigError, match=r"unknown key 'target.optimizer' " + allowed):
         config.load(path)
 
 
@@ -270,3 +271,60 @@ def test_cli_reports_config_errors_in_one_line_with_exit_2(capsys):
         "xstilts: error: " + str(PARAMS) + ": 'tasks.sts-b.train.lr' must be > 0, got -1.0"
     ]
     assert "Traceback" not in err
+
+
+def test_the_target_recipe_is_merged_per_model():
+    paper = config.load(PARAMS, profile="paper")
+    # google-research/xtreme scripts/train_xnli.sh: lr 2e-5 (mBERT, XLM-R base), 3e-5 (XLM-R large), no warm-up
+    large = paper.target_train("xlmr-large")
+    assert (large.lr, large.warmup_ratio) == (pytest.approx(3e-5), 0.0)
+    assert large == dataclasses.replace(paper.target.train, lr=large.lr)  # only the lr differs
+    for model in ("mbert", "xlmr"):
+        assert paper.target_train(model) == paper.target.train
+        assert (paper.target_train(model).lr, paper.target_train(model).warmup_ratio) == (pytest.approx(2e-5), 0.0)
+    # the smoke profile keeps one recipe for every model, with its 10% warm-up
+    smoke = config.load(PARAMS)
+    assert {smoke.target_train(m) for m in smoke.models} == {smoke.target.train}
+    assert (smoke.target.train.lr, smoke.target.train.warmup_ratio) == (pytest.approx(7e-4), 0.1)
+    # any subset of the recipe's keys, converted like the file's values (an int epochs is a float)
+    cfg = config.load(PARAMS, ["target.models={xlmr: {epochs: 2, batch_size: 16, lr: '1e-5'}}"], profile="paper")
+    merged = cfg.target_train("xlmr")
+    assert (merged.epochs, merged.batch_size, merged.lr, merged.max_length) == (2.0, 16, 1e-5, 128)
+    assert isinstance(merged.epochs, float) and cfg.target_train("xlmr-large") == cfg.target.train  # block replaced
+
+
+def test_an_explicit_target_override_beats_the_models_value():
+    # -S target.train.lr is meant for every model; -S target.models.<model>.lr for that model
+    cfg = config.load(PARAMS, ["target.train.lr=1e-5"], profile="paper")
+    assert cfg.target_train("xlmr-large").lr == cfg.target_train("mbert").lr == pytest.approx(1e-5)
+    both = config.load(PARAMS, ["target.train.lr=1e-5", "target.models.xlmr-large.lr=4e-5"], profile="paper")
+    assert both.target_train("xlmr-large").lr == pytest.approx(4e-5) and both.target_train("xlmr").lr == 1e-5
+    # an override of another key leaves the model's lr alone
+    epochs = config.load(PARAMS, ["target.train.epochs=2"], profile="paper")
+    assert epochs.target_train("xlmr-large").lr == pytest.approx(3e-5) and epochs.target_train("mbert").epochs == 2
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("target.models={gpt2: {lr: 1e-5}}", "target.models: unknown value 'gpt2' (allowed: mbert, xlmr, xlmr-large)"),
+        ("target.models={xlmr: {lrr: 1e-5}}", "unknown key 'target.models.xlmr.lrr' (allowed: lr, epochs, batch_size"),
+        ("target.models={xlmr: {head: 1}}", "unknown key 'target.models.xlmr.head'"),
+        ("target.models.xlmr-large.lr=0", "'target.models.xlmr-large.lr' must be > 0, got 0"),
+        ("target.models.xlmr-large.lr=fast", "'target.models.xlmr-large.lr' must be float, got str 'fast'"),
+        ("target.models.xlmr-large.lr=.nan", "'target.models.xlmr-large.lr' must be a finite number"),
+        ("target.models={xlmr: {batch_size: 1.5}}", "'target.models.xlmr.batch_size' must be int, got float 1.5"),
+        ("target.models={xlmr: {warmup_ratio: 1}}", "'target.models.xlmr.warmup_ratio' must be in [0, 1)"),
+        ("target.models={xlmr: null}", "'target.models.xlmr' must be a mapping, got null"),
+        ("target.models.mbert={lr: 1e-5}", "override target.models.mbert: unknown key 'target.models.mbert'"),
+    ],
+)
+def test_bad_per_model_target_recipes_name_the_key(override, message):
+    with pytest.raises(ConfigError) as err:
+        config.load(PARAMS, [override], profile="paper")
+    assert message in str(err.value)
+
+
+def test_target_train_of_an_unknown_model_is_an_error():
+    with pytest.raises(ConfigError, match=r"model: unknown value 'gpt2'"):
+        config.load(PARAMS).target_train("gpt2")

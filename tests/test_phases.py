@@ -1,6 +1,7 @@
 """The phases end to end at reduced scale, through the real CLI, in a scratch project directory."""
 
 import json
+import math
 import signal
 import subprocess
 import sys
@@ -113,6 +114,8 @@ def test_baseline_passes_the_encoder_through(cell):
     pointer = read(cell / "models" / "intermediate" / "mbert" / "none" / "seed2" / "encoder.json")
     assert pointer == {"encoder": "models/pretrained/mbert"}
     assert runs("intermediate") == []  # nothing was trained, so nothing to track
+    budget = read(cell / "results" / "mbert" / "none" / "seed2" / "intermediate.json")["budget"]
+    assert budget == {"train_examples": 0, "train_steps": 0, "train_tokens": 0, "train_seconds": 0.0}
     xstilts("target", "--model", "mbert", "--task", "none", "--seed", "2", "--no-upstream")
     (run,) = runs("target")
     assert run.data.params["encoder"] == "models/pretrained/mbert"
@@ -141,16 +144,74 @@ def test_the_pretrained_phase_is_reproducible(cell):
 
 def test_best_en_dev_selection_is_recorded(cell):
     xstilts("intermediate", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream")
-    xstilts("target", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream",
-            overrides=FAST + ["target.selection=best-en-dev", "target.train.epochs=2"])
+    xstilts("target", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream", "--evaluate",
+            overrides=FAST + ["target.selection=best-en-dev", "target.train.epochs=3"])
     summary = read(cell / "results" / "mbert" / "none" / "seed1" / "target.json")
-    assert summary["selected_epoch"] in (1, 2) and "dev_xnli_en_acc" in summary["metrics"]
+    assert summary["selected_epoch"] in (1, 2, 3) and summary["selected_on"] == "xnli_dev_acc_en"
     (run,) = runs("target")
     assert run.data.tags["xstilts.selection"] == "best-en-dev"
-    curve = mlflow.MlflowClient().get_metric_history(run.info.run_id, "epoch_dev_xnli_en_acc")
-    assert [m.step for m in curve] == [1, 2]
+    # selected on the per-epoch English XNLI dev accuracy that the run logs (no second English pass)
+    client = mlflow.MlflowClient()
+    curve = client.get_metric_history(run.info.run_id, "epoch_xnli_dev_acc_en")
+    assert [m.step for m in curve] == [1, 2, 3]
     best = max(curve, key=lambda m: (m.value, -m.step))
     assert summary["selected_epoch"] == best.step
+    # the output model is the selected epoch's: its zero-shot numbers are the evaluate run's
+    evaluation = read(cell / "results" / "mbert" / "none" / "seed1" / "evaluate.json")["metrics"]
+    for name in ("xnli_dev_acc_en", "xnli_test_acc_de", "xnli_test_acc_avg"):
+        history = client.get_metric_history(run.info.run_id, f"epoch_{name}")
+        (selected,) = [m.value for m in history if m.step == best.step]
+        assert selected == pytest.approx(evaluation[name], abs=1e-12), name
+    epoch_dev = client.get_metric_history(run.info.run_id, "epoch_dev_acc")
+    assert summary["metrics"]["dev_acc"] == [m.value for m in epoch_dev if m.step == best.step][0]
+
+
+def test_the_target_phase_logs_zero_shot_xnli_after_every_epoch(cell):
+    xstilts("intermediate", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream")
+    xstilts("target", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream", "--evaluate",
+            overrides=FAST + ["target.train.epochs=2"])
+    (run,) = runs("target")
+    client = mlflow.MlflowClient()
+    evaluation = read(cell / "results" / "mbert" / "none" / "seed1" / "evaluate.json")["metrics"]
+    for split in ("dev", "test"):
+        for lang in [*LANGS, "avg"]:
+            history = client.get_metric_history(run.info.run_id, f"epoch_xnli_{split}_acc_{lang}")
+            assert sorted(m.step for m in history) == [1, 2], (split, lang)  # exactly once per epoch
+            (last,) = [m.value for m in history if m.step == 2]
+            # the final model (selection `final`) on the same data: the evaluate run's number
+            assert last == pytest.approx(evaluation[f"xnli_{split}_acc_{lang}"], abs=1e-12), (split, lang)
+    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "epoch_dev_acc")) == [1, 2]
+    assert not any(name.startswith("epoch_dev_xnli") for name in run.data.metrics)  # not dev metrics of MNLI
+
+
+def test_the_phases_record_their_training_budget(cell):
+    from transformers import AutoTokenizer
+
+    from xstilts.evaluate import load_prepared
+
+    def tokens(split, first, second, max_length):
+        rows = load_prepared(split, cell / "data" / "prepared")
+        encoded = tokenizer(list(rows[first]), list(rows[second]), truncation=True, max_length=max_length)
+        return len(rows), sum(len(ids) for ids in encoded["input_ids"])
+
+    tokenizer = AutoTokenizer.from_pretrained(cell / "models" / "pretrained" / "mbert")
+    budget_overrides = FAST + ["tasks.sts-b.train.batch_size=16", "tasks.sts-b.train.epochs=3", "target.train.epochs=2"]
+    xstilts("intermediate", "--model", "mbert", "--task", "sts-b", "--seed", "1", "--no-upstream",
+            overrides=budget_overrides)
+    xstilts("target", "--model", "mbert", "--task", "sts-b", "--seed", "1", "--no-upstream", overrides=budget_overrides)
+    for phase, (split, first, second, batch, epochs, max_length) in {
+        "intermediate": ("stsb_train", "sentence1", "sentence2", 16, 3, 96),
+        "target": ("mnli_train", "premise", "hypothesis", 32, 2, 96),
+    }.items():
+        examples, per_epoch = tokens(split, first, second, max_length)
+        summary = read(cell / "results" / "mbert" / "sts-b" / "seed1" / f"{phase}.json")
+        assert summary["recipe"]["batch_size"] == batch and summary["recipe"]["max_length"] == max_length
+        expected = {"train_examples": examples, "train_steps": math.ceil(examples / batch) * epochs,
+                    "train_tokens": per_epoch * epochs}  # fmt: skip
+        assert {k: summary["budget"][k] for k in expected} == expected, phase
+        assert summary["budget"]["train_seconds"] > 0
+        (run,) = runs(phase)
+        assert {k: run.data.metrics[k] for k in summary["budget"]} == pytest.approx(summary["budget"]), phase
 
 
 def test_missing_upstream_names_the_command(cell, capsys):
@@ -227,3 +288,75 @@ def test_an_override_beats_the_tuned_rate_end_to_end(cell):
     assert run.data.tags["xstilts.lr_source"] == "override" and float(run.data.params["lr"]) == 7e-4
     summary = read(cell / "results" / "mbert" / "sts-b" / "seed1" / "intermediate.json")
     assert summary["recipe"]["lr"] == 7e-4 and summary["lr_source"] == "override"
+
+
+# -- a killed target phase: the per-epoch zero-shot metrics are complete, once each, and as undisturbed ----
+
+TARGET = ["target", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream", "--evaluate"]
+TARGET_FAST = FAST + ["target.train.epochs=2"]  # 60 MNLI pairs in batches of 32: steps 1-2 epoch 1, 3-4 epoch 2
+
+
+def _cli(cwd, *args, kill_at=None):
+    import os
+
+    from tests.test_resume import KILLER  # the CLI with a SIGKILL right after the checkpoint of step KILL_AT_STEP
+
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{cwd / 'mlflow.db'}"}
+    command = [sys.executable, "-m", "xstilts"]
+    if kill_at is not None:
+        command, env["KILL_AT_STEP"] = [sys.executable, "-c", KILLER], str(kill_at)
+    flags = [a for item in TARGET_FAST for a in ("-S", item)]
+    return subprocess.run(command + list(args) + flags, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def _target_project(project, cwd):
+    import shutil
+
+    cwd.mkdir()
+    for name in ("params.yaml", "data", "models", "results"):
+        (shutil.copytree if (project / name).is_dir() else shutil.copy)(project / name, cwd / name)
+    done = _cli(cwd, "intermediate", "--model", "mbert", "--task", "none", "--seed", "1", "--no-upstream")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return cwd
+
+
+def _epoch_metrics(cwd):
+    """{metric: [(step, value), ...]} of the per-epoch metrics of the cell's one target run, and its status."""
+    client = mlflow.MlflowClient(f"sqlite:///{cwd / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("xstilts-smoke")
+    (run,) = [r for r in client.search_runs([experiment.experiment_id]) if r.data.tags["xstilts.phase"] == "target"]
+    names = [name for name in run.data.metrics if name.startswith("epoch_")]
+    return {n: sorted((m.step, m.value) for m in client.get_metric_history(run.info.run_id, n)) for n in names}, run
+
+
+@pytest.fixture(scope="module")
+def undisturbed_target(project, tmp_path_factory):
+    cwd = _target_project(project, tmp_path_factory.mktemp("target") / "p")
+    done = _cli(cwd, *TARGET)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return _epoch_metrics(cwd)[0]
+
+
+@pytest.mark.parametrize(
+    ("kill_at", "where"),
+    [
+        (2, "after the last step of epoch 1, before its evaluation (caught up when epoch 2 begins)"),
+        (3, "inside epoch 2, after epoch 1 was evaluated and logged"),
+        (4, "after the last step, before the last evaluation (caught up at the end)"),
+    ],
+)
+def test_a_killed_target_phase_logs_every_epoch_once_as_undisturbed(project, tmp_path, undisturbed_target, kill_at,
+                                                                     where):  # fmt: skip
+    cwd = _target_project(project, tmp_path / "p")
+    killed = _cli(cwd, *TARGET, kill_at=kill_at)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    resumed = _cli(cwd, *TARGET)
+    assert resumed.returncode == 0 and "resuming from" in resumed.stderr, resumed.stderr[-2000:]
+    metrics, run = _epoch_metrics(cwd)
+    assert run.info.status == "FINISHED"
+    assert {f"epoch_xnli_{s}_acc_{lang}" for s in ("dev", "test") for lang in [*LANGS, "avg"]} <= set(metrics)
+    assert metrics == undisturbed_target, where  # every epoch exactly once, with the undisturbed values
+    evaluation = read(cwd / "results" / "mbert" / "none" / "seed1" / "evaluate.json")["metrics"]
+    assert {k: v for k, v in evaluation.items()} == {k: metrics[f"epoch_{k}"][-1][1] for k in evaluation}
+    budget = read(cwd / "results" / "mbert" / "none" / "seed1" / "target.json")["budget"]
+    assert (budget["train_steps"], budget["train_examples"]) == (4, 60)

@@ -51,7 +51,9 @@ def test_the_paper_plan_counts_the_grid_steps_hours_and_disk():
     # hours: 2 ms optimizer + 8 ms per 1,600 tokens, scaled to the batch's tokens (64 MNLI pairs x 50)
     step_ms = 2.0 + 8.0 / 1600 * 64 * plan.MEAN_TOKENS["mnli"]
     dev_s = 9_815 * 2 * plan.MEAN_TOKENS["mnli"] / 1e6  # MNLI dev after each of the 2 epochs
-    assert target["gpu_hours"] == pytest.approx(3 * (12_272 * step_ms / 1000 + dev_s) / 3600)
+    xnli_s = (2_490 + 5_010) * 15 * 2 * plan.MEAN_TOKENS["xnli"] / 1e6  # and XNLI dev + test, 15 languages
+    assert target["gpu_hours"] == pytest.approx(3 * (12_272 * step_ms / 1000 + dev_s + xnli_s) / 3600)
+    assert target["eval_examples_per_run"] == (9_815 + (2_490 + 5_010) * 15) * 2
     evaluate = _rows(rows, "evaluate", "mbert")[0]
     assert evaluate["eval_examples_per_run"] == (2_490 + 5_010) * 15
     assert evaluate["gpu_hours"] == pytest.approx(9 * 112_500 * 50 / 1e6 / 3600)
@@ -111,7 +113,7 @@ def test_the_smoke_plan_uses_the_synthetic_sizes_and_plans_no_gpu():
     cfg = config.load(REPO / "params.yaml", profile="smoke")
     rows = plan.compute(cfg)
     target = _rows(rows, "target", "mbert", "none")[0]
-    s, recipe = cfg.data.synthetic, cfg.target.train
+    s, recipe = cfg.data.synthetic, cfg.target_train("mbert")
     assert target["examples"] == s.mnli_train
     assert target["steps_per_run"] == math.ceil(s.mnli_train / recipe.batch_size) * recipe.epochs
     assert rows[-1]["gpu_hours"] is None and "n/a" in plan.run(cfg)
@@ -129,3 +131,13 @@ def test_a_dynamic_measurement_slower_than_padding_is_bounded_by_the_padded_one(
     assert throughput["bounded_by_padded"] == ["bert-base-multilingual-cased"]
     cfg = config.load(REPO / "params.yaml", ["grid.models=[mbert]"], profile="paper")
     assert "bounded by the padded measurement" in plan.run(cfg, throughput_file=path)
+
+
+def test_the_target_rows_use_each_models_recipe():
+    overrides = ["grid.models=[mbert, xlmr-large]", "target.models={xlmr-large: {epochs: 1}}"]
+    cfg = config.load(REPO / "params.yaml", overrides, profile="paper")
+    rows = plan.compute(cfg, THROUGHPUT)
+    per_epoch = math.ceil(392_702 / 32)
+    assert {r["model"]: r["steps_per_run"] for r in _rows(rows, "target", task="none")} == {
+        "mbert": per_epoch * 5, "xlmr-large": per_epoch * 1
+    }  # fmt: skip

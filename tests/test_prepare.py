@@ -99,7 +99,11 @@ def test_paper_prepare_reads_hub_and_ud_layouts_offline(paper_raw, workdir):
     assert xnli["premise"][:4] == ["rain 0", "rain 1", "rain 2", "Regen 0"] and xnli["pair_id"][3] == 0
 
 
-def test_paper_raw_step_without_network_fails_in_one_line(workdir, capsys):
+def test_paper_raw_step_offline_lists_every_missing_file_and_keeps_data_raw(workdir, capsys):
+    (workdir / "data" / "raw").mkdir(parents=True)
+    (workdir / "data" / "raw" / "kept").write_text("")
     assert main(["prepare", "--profile", "paper", "--step", "raw"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("xstilts: error: cannot download dataset facebook/xnli@")
+    assert err[0].startswith("xstilts: error: 37 file(s) needed by the paper profile are missing from data/downloads")
+    assert len(err) == 1 + 15 * 2 + 4 + 3  # one line per file: XNLI dev/test x 15, 4 GLUE files, 3 UD files
+    assert (workdir / "data" / "raw" / "kept").exists()  # untouched (xstilts.data.fetch, tests/data/test_fetch.py)

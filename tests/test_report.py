@@ -1,12 +1,16 @@
-"""The report over a constructed tracking store: numbers equal the runs', the markdown answers, failures are loud.
+"""The report over constructed tracking stores: numbers equal the runs', the markdown answers, failures are loud.
 
-The store is filled once per module by :mod:`xstilts.perf.store` (MLflow runs with the tags, metrics and
-artifacts the phases produce, plus ``results/**.json``; no training) and copied into each test's
-``workdir``. The planted effect: for mbert the syntactic task (ud-parse) beats the semantic one (sts-b) by
-20 points in every language, for xlmr the other way round.
+The stores are filled once per module by :mod:`xstilts.perf.store` (MLflow runs with the tags, metrics and
+artifacts the phases produce, plus ``results/**.json``; no training). ``base_store`` (copied into each test's
+``workdir``) plants one effect: for mbert the syntactic task (ud-parse) beats the semantic one (sts-b) by 20
+points in every language, for xlmr the other way round; its runs log no per-epoch XNLI and no budget (older
+runs). ``planted`` (3 seeds, reported once) plants a transfer-gap change, a contrast whose sign flips under
+oracle checkpoint selection, a Δ proportional to the typological distance, a budget confound and a seed
+effect shared by all conditions.
 """
 
 import json
+import re
 import shutil
 import zlib
 from pathlib import Path
@@ -17,10 +21,11 @@ import pandas as pd
 import pytest
 
 from tests.helpers import REPO
-from xstilts import config, report, tracking
+from xstilts import config, report, tracking, typology
 from xstilts.errors import MissingUpstreamError, XstiltsError
 from xstilts.grid import Cell
-from xstilts.perf.store import log_cell, log_evaluate, opened
+from xstilts.perf.store import epoch_metrics, log_cell, log_evaluate, opened
+from xstilts.report import markdown
 
 GRID = ["grid.seeds=[1, 2]"]  # the default models and tasks: mbert, xlmr x none, ud-parse, sts-b
 SMALL = GRID + ["grid.models=[mbert]"]
@@ -120,20 +125,30 @@ def test_the_report_answers_per_model_with_the_runs_numbers(store):
     # the planted sign
     assert f"- **mbert**: Syntactic training (ud-parse) {better} semantic training (sts-b) by" in text
     assert f"- **xlmr**: Semantic training (sts-b) {better} syntactic training (ud-parse) by" in text
-    assert "(syntactic − semantic = -" in text and "Holm correction" in text
+    assert "(syntactic − semantic = -" in text and "Holm correction over the family of 90 tests" in text
     for heading in ("### XNLI test accuracy by language and condition", "### Syntactic − semantic contrast",
-                    "### Win / tie / loss", "### Syntactic − semantic by language group",
-                    "### Agreement between XNLI dev and test", "### Intermediate tasks' own dev scores",
+                    "### Win / tie / loss", "### Transfer gap", "### Target-task competence",
+                    "### Intermediate-task budget", "### Checkpoint selection",
+                    "### Syntactic − semantic Δ vs syntactic distance from English",
+                    "### Syntactic − semantic by language group", "### Agreement between XNLI dev and test",
+                    "### Intermediate tasks' own dev scores", "## Protocol deviations",
                     "## Published reference numbers"):
         assert text.count(heading) >= 1, heading
     assert "| language | none (baseline) | ud-parse (syntactic) | Δ vs none | sts-b (semantic) | Δ vs none |" in text
-    assert "| language | Δ | 95% CI | p | p (Holm) | p (BH) | W/T/L |" in text
-    assert "paired bootstrap over test pairs × seeds" in text
+    assert "| language | Δ | 95% CI | p (unadjusted) | p (Holm) | p (BH) | W/T/L |" in text
+    assert "Paired bootstrap over test pairs × seeds" in text
+    assert "resampling the seeds jointly for all conditions of a model" in text
+    assert ("Family of tests: every model (mbert, xlmr) × every comparison (syntactic − semantic, ud-parse − none, "
+            "sts-b − none) × every language (15) = 90 tests") in text
     assert "Checkpoint selection in force (tag `xstilts.selection`): `final`" in text
     assert text.count("not comparable: smoke profile (synthetic data, tiny models)") == 4
     assert "| XLM-R base | 76.2 |" in text and "| mBERT (bert-base-multilingual-cased) | 65.4 |" in text
-    assert "| ud-parse (syntactic) | 0.002 | dev LAS | 67.50 ± 3.54 |" in text  # the task's own dev score
-    assert "| word order (WALS 81A) | VSO | ar |" in text and "| script | other scripts |" in text
+    assert "| ud-parse (syntactic) | 0.002 | params | dev LAS | 67.50 ± n/a |" in text  # the task's own dev score
+    assert "| word order (WALS) | VSO | ar |" in text and "| word order (WALS) | SVO/SOV | de |" in text
+    assert "| script | other scripts |" in text
+    # runs without per-epoch XNLI or budget metrics (older runs): said, not a crash
+    assert text.count("not logged: 6 of 6 target runs have no complete per-epoch XNLI dev/test history") == 2
+    assert "| ud-parse (syntactic) | not logged | not logged | not logged | not logged |" in text
 
     metrics = json.loads((store / "reports" / "metrics.json").read_text())
     mbert, xlmr = metrics["models"]["mbert"], metrics["models"]["xlmr"]
@@ -143,24 +158,260 @@ def test_the_report_answers_per_model_with_the_runs_numbers(store):
 
     figures = sorted(p.name for p in (store / "reports" / "figures").iterdir())
     assert figures == ["average_ci.png", "delta_heatmap_mbert.png", "delta_heatmap_xlmr.png",
-                       "learning_curves_mbert.png", "learning_curves_xlmr.png"]
+                       "learning_curves_mbert.png", "learning_curves_xlmr.png", "transfer_gap.png",
+                       "typology_distance.png"]
     for name in figures:
         data = (store / "reports" / "figures" / name).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000
+        assert f"![{Path(name).stem}](figures/{name})" in text
 
     run = client.get_run(summary["run_id"])
     assert run.info.status == "FINISHED" and run.data.tags["xstilts.phase"] == "report"
     logged = {a.path for a in client.list_artifacts(summary["run_id"])}
     logged |= {a.path for a in client.list_artifacts(summary["run_id"], "figures")}
-    assert {"xnli_syntactic_vs_semantic.md", "xnli_results.csv", "metrics.json", "figures/average_ci.png"} <= logged
+    assert {"xnli_syntactic_vs_semantic.md", "analysis.json", "xnli_results.csv", "metrics.json",
+            "figures/average_ci.png"} <= logged
     assert summary["evaluate_runs"] == 12 and summary["models"] == metrics["models"]
 
 
-def test_the_report_is_reproducible(store):
+def test_analysis_json_renders_the_markdown_again(store):
+    _report(GRID)
+    analysis = json.loads((store / "reports" / "analysis.json").read_text())  # plain JSON: no NaN
+    assert set(analysis) == {"schema", "profile", "selection", "languages", "grid", "evaluate_runs", "statistics",
+                             "warnings", "sources", "per_model", "protocol", "published", "figures"}
+    assert set(analysis["per_model"]["mbert"]) >= {"accuracy", "comparisons", "transfer_gap", "competence", "budget",
+                                                    "checkpoint_selection", "typology", "groups", "agreement", "own"}
+    assert markdown.render(analysis) == (store / "reports" / "xnli_syntactic_vs_semantic.md").read_text()
+
+
+def test_every_number_that_the_csv_gives_agrees(store):
+    _report(GRID)
+    analysis = json.loads((store / "reports" / "analysis.json").read_text())
+    csv = pd.read_csv(store / "reports" / "xnli_results.csv")
+    langs = analysis["languages"]
+    others = [code for code in langs if code != "en"]
+    close = lambda x: pytest.approx(x, abs=1e-9)  # noqa: E731
+    for model, m in analysis["per_model"].items():
+        rows = csv[csv.model == model]
+        mean = {(split, task): rows[(rows.split == split) & (rows.task == task)].groupby("language").accuracy.mean()
+                for split in ("dev", "test") for task in rows.task.unique()}
+        for (split, task), by_lang in mean.items():
+            spread = m["accuracy"][split][task]
+            assert spread["mean"] == [close(by_lang[code]) for code in langs]
+            assert spread["avg_mean"] == close(by_lang[langs].mean())
+        for c in m["comparisons"]:
+            delta = (sum(mean["test", t] for t in c["a"]) / len(c["a"])
+                     - sum(mean["test", t] for t in c["b"]) / len(c["b"]))
+            assert c["estimate"] == [close(delta[code]) for code in langs], c["name"]
+            assert c["avg"]["estimate"] == close(delta[langs].mean())
+        for row in m["transfer_gap"]["conditions"]:
+            test = mean["test", row["task"]]
+            assert (row["en"], row["others"]) == (close(test["en"]), close(test[others].mean()))
+            assert row["gap"] == close(test["en"] - test[others].mean())
+            if row["change_vs_none"] is not None:
+                base = mean["test", "none"]
+                change = test["en"] - test[others].mean() - (base["en"] - base[others].mean())
+                assert row["change_vs_none"]["estimate"] == close(change)
+        contrast = next(c for c in m["comparisons"] if c["name"] == "syntactic − semantic")
+        t = m["typology"]
+        assert t["delta"] == [close(contrast["estimate"][langs.index(code)]) for code in t["languages"]]
+        for row in m["competence"]:
+            assert row["xnli_avg"] == close(mean["test", row["task"]][langs].mean())
+            assert row["xnli_en"] == close(mean["test", row["task"]]["en"])
+    for ref in analysis["published"]:
+        if ref["ours"] is not None:
+            assert ref["ours"] == close(analysis["per_model"][ref["model"]]["accuracy"]["test"]["none"]["avg_mean"])
+    metrics = json.loads((store / "reports" / "metrics.json").read_text())
+    for model, numbers in metrics["models"].items():
+        for task, value in numbers["test_avg"].items():
+            assert value == pytest.approx(analysis["per_model"][model]["accuracy"]["test"][task]["avg_mean"], abs=1e-6)
+
+
+def test_metrics_json_holds_numbers_only(store):
     _report()
-    first = (store / "reports" / "xnli_syntactic_vs_semantic.md").read_text()
-    _report()
-    assert (store / "reports" / "xnli_syntactic_vs_semantic.md").read_text() == first
+    metrics = json.loads((store / "reports" / "metrics.json").read_text())
+
+    def leaves(tree):
+        for value in tree.values():
+            yield from leaves(value) if isinstance(value, dict) else [value]
+
+    found = list(leaves(metrics))
+    assert found and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in found)
+
+
+def test_one_seed_is_said_at_the_top_and_spreads_are_n_a(store):
+    _report(SMALL[1:] + ["grid.seeds=[1]"])
+    text = (store / "reports" / "xnli_syntactic_vs_semantic.md").read_text()
+    top = text[: text.index("## Summary")]
+    assert "> **Warning**: only 1 seed per condition (1): the spread over seeds is shown as n/a" in top
+    assert "± 0.00" not in text and re.search(r"^\| en \| \d+\.\d\d ± n/a \| ", text, re.M)
+    analysis = json.loads((store / "reports" / "analysis.json").read_text())
+    test = analysis["per_model"]["mbert"]["accuracy"]["test"]["none"]
+    assert test["sd"] is None and test["avg_sd"] is None
+
+
+def test_the_deviation_table_lists_the_differences_and_no_protocol_is_called_the_same(store):
+    _report(SMALL[1:] + ["grid.seeds=[1]"])
+    text = (store / "reports" / "xnli_syntactic_vs_semantic.md").read_text()
+    analysis = json.loads((store / "reports" / "analysis.json").read_text())
+    assert "same protocol" not in text.lower() and "same protocol" not in json.dumps(analysis).lower()
+    rows = {(r["key"], r["per"]): r for r in analysis["protocol"]["rows"]}
+    warmup = rows["target.warmup_ratio", "mbert"]  # the smoke recipe's warm-up; XTREME has none
+    assert warmup["xtreme"]["value"] == 0.0 and warmup["vs_xtreme"] == ("same" if warmup["ours"]["value"] == 0
+                                                                         else "differs")
+    pooler = rows["target.head", "mbert"]
+    assert pooler["vs_xtreme"] == "differs" and "pretrained pooler" in pooler["xtreme"]["text"]
+    assert rows["target.head", "xlmr"]["vs_xtreme"] == "same"
+    for key, xstilts, xtreme in (("target.lr", 1e-5, 3e-5), ("target.epochs", 2, 5), ("target.max_length", 256, 128)):
+        large = rows[key, "xlmr-large"]  # listed though xlmr-large is not in this grid
+        assert (large["xstilts"]["value"], large["xtreme"]["value"]) == (xstilts, xtreme), key
+        assert "(configured; not in this grid)" in large["ours"]["text"]
+    final = rows["intermediate.checkpoint", "ud-parse"]
+    assert final["ours"]["value"] == "final" and "no selection" in final["ours"]["text"]
+    assert rows["target.selection", None]["vs_xtreme"] == "differs"
+    seeds = rows["seeds", None]
+    assert (seeds["ours"]["value"], seeds["xtreme"]["value"], seeds["vs_xtreme"]) == (1, 1, "same")
+    assert rows["intermediate.lr_source", "sts-b"]["ours"]["text"] == "fixed (params.yaml)"
+    for key in ("target.precision", "target.weight_decay", "target.batch_size", "intermediate.lr",
+                "intermediate.epochs", "intermediate.max_length", "models"):
+        assert any(k == key for k, _ in rows), key
+    assert "| classification head (pooler) | mbert |" in text
+    assert "Sources:" in text and "google-research/xtreme scripts/train_xnli.sh" in text
+
+
+# -- planted effects -----------------------------------------------------------------------------------
+
+N_PAIRS = 600
+K = 0.3  # xlmr: ud-parse - sts-b = K x syntactic distance from English, per language
+SEED_SHIFT = {1: -30, 2: 0, 3: 30}  # right pairs lost or gained by a seed, the same in every condition
+BUDGETS = {"ud-parse": {"train_examples": 12544, "train_steps": 3920, "train_tokens": 2.6e5, "train_seconds": 600},
+           "sts-b": {"train_examples": 5749, "train_steps": 540, "train_tokens": 1.5e5, "train_seconds": 80}}
+COMPETENCE = {"none": 0.80, "ud-parse": 0.82, "sts-b": 0.78}
+
+
+def _planted_correct(languages, model, task, seed):
+    """``[languages, pairs]``: 60% right in the same pairs of every language; a seed moves every condition alike;
+    mbert: ud-parse gets 30 more English pairs right (+5 points in English only: the transfer gap widens);
+    xlmr: ud-parse gets K x distance more right in every other language (Δ proportional to the distance)."""
+    base = np.arange(N_PAIRS) % 10 < 6
+    wrong, right = np.flatnonzero(~base), np.flatnonzero(base)
+    correct = np.tile(base, (len(languages), 1))
+    shift = SEED_SHIFT[seed]
+    if shift > 0:
+        correct[:, wrong[-shift:]] = True
+    elif shift < 0:
+        correct[:, right[shift:]] = False
+    for i, code in enumerate(languages):
+        gain = 0
+        if (model, task, code) == ("mbert", "ud-parse", "en"):
+            gain = 30
+        elif (model, task) == ("xlmr", "ud-parse") and code != "en":
+            gain = round(K * typology.syntactic_distance(code) * N_PAIRS)
+        correct[i, wrong[:gain]] = True  # nested across languages: the first `gain` wrong pairs
+    return correct
+
+
+def _planted_epochs(languages, task):
+    """mbert's per-epoch XNLI (3 epochs): ud-parse beats sts-b at the final epoch and at the best English dev
+    epoch, but sts-b's own-language dev picks its first epoch, where its test accuracy is highest: the oracle
+    flips the sign."""
+    n = len(languages)
+    rising = np.array([0.55, 0.60, 0.65])[:, None].repeat(n, 1)
+    if task == "none":
+        dev = test = np.full((3, n), 0.6)
+    elif task == "ud-parse":
+        dev, test = rising - 0.05, rising
+    else:
+        dev = np.array([0.80, 0.60, 0.55])[:, None].repeat(n, 1)
+        test = np.array([0.75, 0.62, 0.60])[:, None].repeat(n, 1)
+        en = languages.index("en")
+        dev[:, en], test[:, en] = [0.50, 0.55, 0.60], [0.50, 0.55, 0.60]
+    return epoch_metrics(languages, dev, test)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """A store with planted effects (3 seeds), reported once: (analysis dict, markdown)."""
+    root = tmp_path_factory.mktemp("planted")
+    cfg = config.load(REPO / "params.yaml", ["grid.seeds=[1, 2, 3]"])
+    langs = list(cfg.languages)
+    with opened(root) as experiment:
+        for model in cfg.grid.models:
+            for task in cfg.grid.tasks:
+                for seed in cfg.grid.seeds:
+                    correct = _planted_correct(langs, model, task, seed)
+                    frame = pd.DataFrame({"split": "test", "language": np.repeat(langs, N_PAIRS),
+                                          "pair_id": np.tile(np.arange(N_PAIRS), len(langs)),
+                                          "correct": correct.ravel()})
+                    metrics = {f"xnli_{split}_acc_{code}": float(c.mean())
+                               for split in ("dev", "test") for code, c in zip(langs, correct, strict=True)}
+                    log_cell(experiment, cfg, Cell(model, task, seed), root / "results", frame, metrics,
+                             dev_score=0.5, target_metrics={"dev_acc": COMPETENCE[task]},
+                             epochs=_planted_epochs(langs, task) if model == "mbert" else None,
+                             budget=BUDGETS.get(task) if model == "mbert" else None,
+                             lr_source="tuned" if task == "ud-parse" else "params")
+        report.run(cfg, root / "results", root / "reports", n_boot=N_BOOT)
+    return (json.loads((root / "reports" / "analysis.json").read_text()),
+            (root / "reports" / "xnli_syntactic_vs_semantic.md").read_text())
+
+
+def test_a_planted_transfer_gap_change(planted):
+    analysis, text = planted
+    rows = {r["task"]: r for r in analysis["per_model"]["mbert"]["transfer_gap"]["conditions"]}
+    change = rows["ud-parse"]["change_vs_none"]
+    assert change["estimate"] == pytest.approx(0.05) and 0 < change["low"] < 0.05 < change["high"]
+    assert rows["sts-b"]["change_vs_none"]["estimate"] == pytest.approx(0.0)
+    assert rows["ud-parse"]["gap"] == pytest.approx(rows["none"]["gap"] + 0.05)
+    assert "| ud-parse (syntactic) | 65.00 | 60.00 | +5.00 | +5.00 |" in text
+
+
+def test_a_contrast_whose_sign_flips_under_oracle_selection(planted):
+    analysis, text = planted
+    selection = analysis["per_model"]["mbert"]["checkpoint_selection"]
+    assert selection["logged"] and selection["epochs"] == [1, 2, 3]
+    rules = selection["rules"]
+    assert rules["final"]["contrast_avg"] == pytest.approx(0.05)
+    assert rules["en_dev"]["contrast_avg"] == pytest.approx(0.05)
+    assert rules["oracle"]["contrast_avg"] == pytest.approx((0.05 - 14 * 0.10) / 15)
+    assert rules["oracle"]["mean_epoch"]["sts-b"] == pytest.approx((3 + 14 * 1) / 15)
+    assert selection["same_sign"] is False
+    assert "does NOT keep its sign across the 3 rules" in text
+    assert "the sign of the average contrast changes with the checkpoint-selection rule" in text
+    assert not analysis["per_model"]["xlmr"]["checkpoint_selection"]["logged"]  # older runs: said, no crash
+    assert "checkpoint_selection.png" in " ".join(analysis["figures"])
+
+
+def test_a_planted_correlation_with_typological_distance(planted):
+    analysis, _ = planted
+    t = analysis["per_model"]["xlmr"]["typology"]
+    assert t["languages"] == [code for code in analysis["languages"] if code != "en"]
+    assert t["delta"] == [pytest.approx(K * d, abs=1 / N_PAIRS) for d in t["distance"]]
+    for name in ("pearson", "spearman"):
+        r = t[name]
+        assert r["r"] > 0.99 and 0.9 < r["low"] <= r["high"] <= 1.0, name
+
+
+def test_the_budget_confound_is_shown_and_named(planted):
+    analysis, text = planted
+    budget = analysis["per_model"]["mbert"]["budget"]
+    assert budget["ratio"]["train_steps"] == pytest.approx(3920 / 540)
+    assert budget["confounded"] and budget["logged"]
+    assert "compute/data confound: the syntactic task trained on 7.26× the optimiser steps and 1.73× the tokens" in text
+    assert "| ud-parse (syntactic) | 12,544 | 3,920 | 260,000 | 600 |" in text
+    assert not analysis["per_model"]["xlmr"]["budget"]["logged"]
+
+
+def test_competence_and_seeds_shared_by_the_conditions(planted):
+    analysis, text = planted
+    competence = {r["task"]: r for r in analysis["per_model"]["mbert"]["competence"]}
+    assert {t: r["mnli_dev_acc"] for t, r in competence.items()} == pytest.approx(COMPETENCE)
+    assert competence["none"]["mnli_dev_acc_sd"] == pytest.approx(0.0) and competence["none"]["runs"] == 3
+    # sts-b is none in every seed and pair: a seed effect shared by the conditions cancels in the difference
+    sts = next(c for c in analysis["per_model"]["mbert"]["comparisons"] if c["name"] == "sts-b − none")
+    assert sts["avg"]["low"] == sts["avg"]["high"] == 0
+    assert analysis["warnings"] == [] and "> **Warning**" not in text
+    own = {o["task"]: o for o in analysis["per_model"]["mbert"]["own"]}
+    assert own["ud-parse"]["lr_source"] == ["tuned"]
 
 
 # -- loud failures -------------------------------------------------------------------------------------

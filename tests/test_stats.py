@@ -34,7 +34,7 @@ def test_the_point_estimate_is_the_mean_over_seeds_of_the_observed_accuracy():
     a = np.zeros((2, 2, 4), bool)
     a[0, :, :3] = True  # seed 0: 0.75 in both languages
     a[1, :, :1] = True  # seed 1: 0.25
-    b = np.zeros((1, 2, 4), bool)
+    b = np.zeros((2, 2, 4), bool)
     est = stats.contrast(stats.bootstrap({"a": a, "b": b}, 50, seed=0), ["a"], ["b"])
     np.testing.assert_allclose(est.estimate, [0.5, 0.5, 0.5])
 
@@ -61,11 +61,75 @@ def test_conditions_share_the_pair_resample():
     np.testing.assert_array_equal(diff, 0)  # paired: identical conditions never differ in any replicate
 
 
-def test_seeds_are_resampled_within_each_condition():
+def test_seeds_are_resampled_with_replacement():
     a = np.zeros((2, 1, 10), bool)
     a[0] = True  # seed 0 gets everything right, seed 1 nothing
     reps = stats.bootstrap({"a": a}, B, seed=0).replicates["a"][:, 0]
     assert set(np.round(reps, 6)) == {0.0, 0.5, 1.0}  # both seeds, either seed twice
+
+
+def test_one_seed_resample_is_shared_by_all_conditions():
+    rng = np.random.default_rng(6)
+    a = _bernoulli(rng, 0.6, 3, 2, 300)
+    a[0], a[2] = True, False  # very different seeds: any independent draw would show in the difference
+    boot = stats.bootstrap({"a": a, "same": a.copy()}, B, seed=0)
+    _, diff = stats.difference(boot, ["a"], ["same"])
+    np.testing.assert_array_equal(diff, 0)  # the same seeds drawn for both conditions in every replicate
+    assert boot.replicates["a"][:, 0].std() > 0.1  # and the seeds really were resampled
+
+
+def _independent_seed_contrast(data, n_replicates, seed, level=0.95):
+    """The interval of a - b when each condition resamples its seeds on its own (the pairs still shared):
+    what stats.bootstrap did before seeds were resampled jointly."""
+    rng = np.random.default_rng(seed)
+    n_seeds, n_languages, n_pairs = data["a"].shape
+    counts = stats.pair_counts(rng, n_replicates, n_pairs)
+    reps = {}
+    for name, correct in data.items():
+        per_seed = (correct.reshape(n_seeds * n_languages, n_pairs).astype(np.float32) @ counts.T) / n_pairs
+        per_seed = per_seed.reshape(n_seeds, n_languages, n_replicates).transpose(2, 0, 1)
+        drawn = rng.integers(n_seeds, size=(n_replicates, n_seeds))
+        reps[name] = np.take_along_axis(per_seed, drawn[:, :, None], axis=1).mean(axis=1)
+    diff = (reps["a"] - reps["b"]).mean(axis=1)
+    return np.percentile(diff, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
+
+
+def test_seeds_correlated_across_conditions_give_a_narrower_interval_jointly():
+    # a seed moves both conditions alike (same head initialisation and data order): +-10 points per seed
+    rng = np.random.default_rng(7)
+    n_seeds, n_languages, n_pairs = 4, 3, 2000
+    offset = np.array([-0.10, 0.10, -0.05, 0.05])
+    shared = rng.random((n_seeds, n_languages, n_pairs))
+    data = {"a": shared < (0.65 + offset)[:, None, None], "b": shared < (0.60 + offset)[:, None, None]}
+    joint = stats.contrast(stats.bootstrap(data, B, seed=0), ["a"], ["b"])
+    low, high = _independent_seed_contrast(data, B, seed=0)
+    assert joint.low[-1] < 0.05 < joint.high[-1] and low < 0.05 < high  # both cover the planted 5 points
+    assert joint.high[-1] - joint.low[-1] < 0.5 * (high - low)  # the shared seed effect cancels jointly
+    assert joint.low[-1] > 0 and low < 0  # and only the joint interval excludes 0
+
+
+def test_conditions_with_different_seeds_are_refused():
+    with pytest.raises(ValueError, match="share their seeds"):
+        stats.bootstrap({"a": np.ones((2, 1, 5), bool), "b": np.ones((3, 1, 5), bool)}, 10)
+
+
+def test_pearson_and_spearman_per_row():
+    rng = np.random.default_rng(8)
+    x, y = rng.random(12), rng.random((5, 12))
+    np.testing.assert_allclose(stats.pearson(x, y), [np.corrcoef(x, row)[0, 1] for row in y])
+    assert stats.pearson(x, 2 * x + 1) == pytest.approx(1.0)
+    ties = np.array([1.0, 2, 2, 3, 5, 5, 7])
+    other = np.array([3.0, 1, 4, 1, 5, 9, 2])
+    from scipy.stats import spearmanr
+
+    assert stats.spearman(ties, other) == pytest.approx(spearmanr(ties, other).statistic)
+    assert np.isnan(stats.pearson(x, np.ones(12))) and np.isnan(stats.pearson(x[:2], y[0, :2]))
+
+
+def test_percentile_interval_leaves_out_undefined_replicates():
+    values = np.append(np.linspace(0, 1, 101), [np.nan] * 10)
+    assert stats.percentile_interval(values) == pytest.approx((0.025, 0.975))
+    assert np.isnan(stats.percentile_interval(np.array([np.nan, np.nan, 0.5]))[0])
 
 
 def test_the_bootstrap_is_reproducible_from_its_seed():

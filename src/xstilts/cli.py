@@ -57,6 +57,21 @@ def cmd_score_ud(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    cfg = _load_config(args)
+    from xstilts.config import check_choice
+    from xstilts.data import fetch
+
+    if cfg.profile != "paper":
+        print(f"profile {cfg.profile}: nothing to fetch (its data and models are built locally); "
+              "the paper profile's: xstilts fetch --profile paper")  # fmt: skip
+        return 0
+    names = [name.strip() for name in args.models.split(",") if name.strip()] if args.models else list(cfg.models)
+    models = [check_choice("--models", name, cfg.models) for name in names]
+    print(fetch.format_table(fetch.fetch(cfg, models)))
+    return 0
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     cfg = _load_config(args)
     from xstilts import prepare
@@ -235,11 +250,28 @@ def build_parser() -> argparse.ArgumentParser:
     score_ud.add_argument("system", metavar="SYSTEM", help="system CoNLL-U file (same tokens, predicted HEAD/DEPREL)")
     score_ud.set_defaults(func=cmd_score_ud)
 
+    fet = commands.add_parser(
+        "fetch",
+        help="download the paper profile's datasets and checkpoints once, for offline runs afterwards",
+        description="Download every file the paper profile reads (XNLI, MNLI, STS-B and UD English-EWT at "
+        "their pinned revisions, and the pinned checkpoints of --models) into data/downloads/ (or "
+        "$XSTILTS_DOWNLOADS), where `prepare --step raw` and `pretrained` take them from; files already there "
+        "are kept, and the Hugging Face cache is used when it holds a file. With HF_HUB_OFFLINE set, or "
+        "without network, it downloads nothing and lists every missing file with where to put it and its URL "
+        "(exit 1).",
+    )
+    fet.add_argument(
+        "--models", default="", metavar="M1,M2", help="comma-separated model names (default: every model in models)"
+    )
+    _config_options(fet)
+    fet.set_defaults(func=cmd_fetch)
+
     prep = commands.add_parser(
         "prepare",
-        help="fetch (paper) or generate (smoke) the raw data, then write data/prepared/",
-        description="raw: download the hub/UD files (paper) or generate the synthetic data (smoke) into "
-        "data/raw/; prepared: convert data/raw/ into tokenizer-independent parquet in data/prepared/.",
+        help="place (paper) or generate (smoke) the raw data, then write data/prepared/",
+        description="raw: place the hub/UD files from data/downloads/ (paper; see `xstilts fetch`) or generate "
+        "the synthetic data (smoke) into data/raw/; prepared: convert data/raw/ into tokenizer-independent "
+        "parquet in data/prepared/.",
     )
     prep.add_argument("--step", choices=("raw", "prepared", "all"), default="all")
     _config_options(prep)

@@ -99,6 +99,9 @@ class TuneSpec:
 @dataclass(frozen=True)
 class TargetSpec:
     train: TrainSpec
+    # per-model changes of `train`: model name -> any subset of TrainSpec's keys (XTREME trains XLM-R large
+    # at another learning rate); read the merged recipe with Config.target_train(model)
+    models: dict[str, dict[str, int | float]]
     head: dict[str, int | float]
     selection: str
 
@@ -212,6 +215,21 @@ class Config:
 
     def task(self, name: str) -> TaskSpec:
         return self.tasks[check_choice("task", name, self.tasks)]
+
+    def target_train(self, model: str) -> TrainSpec:
+        """The target task's recipe for ``model``: ``target.train`` with ``target.models.<model>`` merged over it.
+
+        The one place of the rule; every reader of the target recipe of a model goes through it. A key of
+        ``target.train`` set explicitly with ``-S`` beats the model's value for that key (an explicit
+        override beats a value found elsewhere, as for the tuned learning rate), unless ``-S`` set the
+        model's key too (``target.models.<model>.<key>``, or a mapping above it).
+        """
+        changes = {
+            key: value
+            for key, value in self.target.models.get(check_choice("model", model, self.models), {}).items()
+            if self.is_overridden(f"target.models.{model}.{key}") or not self.is_overridden(f"target.train.{key}")
+        }
+        return _merged_recipe(self.target.train, changes, "params", f"target.models.{model}")
 
 
 def load(
@@ -421,6 +439,9 @@ def _validate(config: Config, source: str) -> None:
     for name in config.grid.tasks:
         check_choice(f"{source}: grid.tasks", name, config.tasks)
     check_choice(f"{source}: target.selection", config.target.selection, SELECTIONS)
+    for name, changes in config.target.models.items():  # names and types here, ranges with every number below
+        check_choice(f"{source}: target.models", name, config.models)
+        _merged_recipe(config.target.train, changes, source, f"target.models.{name}")
     for name, model in config.models.items():
         check_choice(f"{source}: models.{name}.tiny.family", model.tiny.family, MODEL_FAMILIES)
         check_choice(f"{source}: models.{name}.tiny.tokenizer", model.tiny.tokenizer, TOKENIZER_KINDS)
@@ -441,6 +462,11 @@ def _validate(config: Config, source: str) -> None:
                 raise ConfigError(f"{source}: missing key 'tasks.{name}.{key}' (only the baseline does not train)")
         if len(spec.lr_range) != 2 or not 0 < spec.lr_range[0] < spec.lr_range[1]:
             raise ConfigError(f"{source}: 'tasks.{name}.lr_range' must be [low, high] with 0 < low < high")
+
+
+def _merged_recipe(train: TrainSpec, changes: dict, source: str, key: str) -> TrainSpec:
+    """``train`` with ``changes`` (a subset of its keys) merged over it, built as strictly as the file."""
+    return _build(TrainSpec, {**dataclasses.asdict(train), **changes}, source, key)
 
 
 def _numbers(value: Any, key: str, name: str) -> typing.Iterator[tuple[str, str, int | float]]:

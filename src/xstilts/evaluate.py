@@ -75,34 +75,53 @@ def evaluate_split(
     return task.score(predictions, dataset, vocab), predictions
 
 
-def evaluate_xnli(model, tokenizer, languages, max_length: int, batch_size: int):
-    """Zero-shot XNLI accuracy for every split and language; returns (metrics, predictions DataFrame).
+class ZeroShotXnli:
+    """Zero-shot XNLI: dev and test of ``languages``, loaded and encoded once; call it with a model for
+    ``(metrics, predictions DataFrame)`` from one length-sorted pass over every split and language.
 
+    The target phase calls one after every epoch, the evaluate phase once (:func:`evaluate_xnli`): the
+    same rows, encoding, batches and scoring, so the last epoch's numbers are the evaluate run's.
     Metric names are part of the package's contract (README, "Pipeline and outputs"):
     ``xnli_<split>_acc_<lang>`` and ``xnli_<split>_acc_avg`` (the unweighted mean over the languages).
     """
-    import datasets
 
-    from xstilts.tasks._nli import NLI
+    def __init__(self, tokenizer, languages, max_length: int, batch_size: int):
+        import datasets
 
-    parts = []
-    for split, name in XNLI_SPLITS.items():
-        part = load_prepared(name)
-        missing = sorted(set(languages) - set(part.unique("language")))
-        if missing:
-            raise MissingUpstreamError(f"{paths.DATA_PREPARED / name}.parquet: no rows for {', '.join(missing)}")
-        parts.append(part.add_column("split", [split] * len(part)))
-    everything = datasets.concatenate_datasets(parts)
-    everything = everything.filter(lambda lang: lang in set(languages), input_columns="language")
-    _, predictions = evaluate_split(
-        model, tokenizer, NLI, everything, NLI.label_vocab(None), max_length, batch_size, desc="zero-shot XNLI"
-    )
-    frame = everything.select_columns(["split", "language", "pair_id", "label"]).to_pandas()
-    frame["prediction"] = [p["prediction"] for p in predictions]
-    frame["correct"] = frame["prediction"] == frame["label"]
-    metrics = {}
-    for split in XNLI_SPLITS:
-        per_language = frame[frame["split"] == split].groupby("language")["correct"].mean()
-        metrics |= {f"xnli_{split}_acc_{lang}": float(per_language[lang]) for lang in languages}
-        metrics[f"xnli_{split}_acc_avg"] = float(np.mean([per_language[lang] for lang in languages]))
-    return metrics, frame
+        from xstilts.tasks._nli import NLI
+        from xstilts.train import PadCollator
+
+        self.languages, self.batch_size, self.vocab = list(languages), batch_size, NLI.label_vocab(None)
+        parts = []
+        for split, name in XNLI_SPLITS.items():
+            part = load_prepared(name)
+            missing = sorted(set(self.languages) - set(part.unique("language")))
+            if missing:
+                raise MissingUpstreamError(f"{paths.DATA_PREPARED / name}.parquet: no rows for {', '.join(missing)}")
+            parts.append(part.add_column("split", [split] * len(part)))
+        wanted = set(self.languages)
+        everything = datasets.concatenate_datasets(parts).filter(lambda lang: lang in wanted, input_columns="language")
+        self.features = NLI.encode_dataset(everything, tokenizer, max_length, self.vocab, desc="encoding XNLI")
+        self.collator = PadCollator(NLI.pad_values(tokenizer))
+        self.rows = everything.select_columns(["split", "language", "pair_id", "label"]).to_pandas()
+
+    def __call__(self, model):
+        from xstilts.tasks._nli import NLI
+
+        predictions = predict(model, self.features, self.collator, self.batch_size,
+                              lambda outputs, batch: NLI.postprocess(outputs, batch, self.vocab),
+                              desc="zero-shot XNLI")  # fmt: skip
+        frame = self.rows.copy()
+        frame["prediction"] = [p["prediction"] for p in predictions]
+        frame["correct"] = frame["prediction"] == frame["label"]
+        metrics = {}
+        for split in XNLI_SPLITS:
+            per_language = frame[frame["split"] == split].groupby("language")["correct"].mean()
+            metrics |= {f"xnli_{split}_acc_{lang}": float(per_language[lang]) for lang in self.languages}
+            metrics[f"xnli_{split}_acc_avg"] = float(np.mean([per_language[lang] for lang in self.languages]))
+        return metrics, frame
+
+
+def evaluate_xnli(model, tokenizer, languages, max_length: int, batch_size: int):
+    """Zero-shot XNLI accuracy for every split and language; returns (metrics, predictions DataFrame)."""
+    return ZeroShotXnli(tokenizer, languages, max_length, batch_size)(model)

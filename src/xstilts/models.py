@@ -23,16 +23,6 @@ from xstilts.errors import MissingUpstreamError
 
 log = logging.getLogger(__name__)
 
-# Files of a hub checkpoint that the later phases need (weights in safetensors only).
-HUB_MODEL_FILES = [
-    "config.json",
-    "*.safetensors",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "vocab.txt",
-    "sentencepiece.bpe.model",
-]
 PASSTHROUGH = "encoder.json"
 
 
@@ -141,13 +131,18 @@ def build_smoke_model(cfg, model: str, corpus, out_dir: Path, work_dir: Path, se
     return {"mlm_train_loss": metrics["train_loss"], "vocab_size": len(tokenizer)}
 
 
-def snapshot_hub_model(spec, out_dir: Path) -> Path:
-    """Paper profile: the pinned hub checkpoint, downloaded once into ``out_dir`` (hub file layout)."""
-    from xstilts.data import download
+def snapshot_hub_model(spec, out_dir: Path, name: str = "") -> Path:
+    """Paper profile: the pinned checkpoint's files (``xstilts.data.fetch.MODEL_FILES``: config, safetensors
+    weights, tokenizer) placed into ``out_dir`` from the download store, where ``xstilts fetch`` puts them (what
+    is missing there is downloaded first, unless offline); ``out_dir/REVISION`` records the commit."""
+    from xstilts.data import fetch
+    from xstilts.io import replacing_dir
 
-    return download.fetch_hub_snapshot(
-        spec.hub_id, spec.revision, out_dir, repo_type="model", allow_patterns=HUB_MODEL_FILES
-    )
+    items = fetch.model_items(spec, name)
+    fetch.ensure(items)
+    with replacing_dir(out_dir) as tmp:
+        fetch.place(items, tmp)
+    return Path(out_dir)
 
 
 def encoder_path(phase_dir: Path) -> Path:

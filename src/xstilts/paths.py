@@ -31,5 +31,8 @@ SMOKE_RAW = {
 HUB_RAW = Path("hub")  # data/raw/hub/<owner>/<name>/... as delivered by the hub
 UD_FILES = {"train": "en_ewt-ud-train.conllu", "dev": "en_ewt-ud-dev.conllu", "test": "en_ewt-ud-test.conllu"}
 UD_RAW = Path("ud")
+# The paper profile's downloads (xstilts.data.fetch): datasets and checkpoints at their pinned revisions. Not a
+# DVC output, so that `dvc repro` never deletes them; `prepare --step raw` and `pretrained` place them from here.
+DOWNLOADS = Path("data/downloads")
 UD_DEV_GOLD = "ud_dev.conllu"  # in data/prepared/: the raw gold dev CoNLL-U, copied byte for byte
 WORK = Path("work")  # checkpoints while a phase trains (git- and DVC-ignored)

@@ -27,6 +27,12 @@ from xstilts.io import replacing_dir, write_json
 log = logging.getLogger(__name__)
 
 EVAL_BATCH_SIZE = 128  # inference only: larger batches are free of optimisation effects
+# What each target.selection rule selects on: best-en-dev is XTREME's practice, English XNLI dev accuracy
+# (from the per-epoch zero-shot pass); None = the final state.
+SELECT_ON = {"final": None, "best-en-dev": "xnli_dev_acc_en"}
+# The training budget of the baseline, which trains nothing: xstilts.train.BUDGET's keys, stated here so that
+# the baseline's phase does not import torch (tests/test_train.py checks that the keys agree).
+NO_TRAINING = {"train_examples": 0, "train_steps": 0, "train_tokens": 0, "train_seconds": 0.0}
 
 
 # -- phase (i): pretrained MLM -----------------------------------------------------------------------
@@ -48,7 +54,7 @@ def pretrained(cfg, model: str) -> dict:
                             resume=resume) as run:  # fmt: skip
         work.record_run(run.info.run_id)
         if cfg.profile == "paper":
-            models.snapshot_hub_model(spec, out)
+            models.snapshot_hub_model(spec, out, model)
             metrics = {}
         else:
             from xstilts.evaluate import load_prepared
@@ -100,7 +106,8 @@ def intermediate(cfg, cell: Cell, lr: LearningRate | None) -> dict:
     if task.head is None:  # the baseline: nothing to train, point at the pretrained encoder
         with replacing_dir(out) as tmp:
             write_json(tmp / models.PASSTHROUGH, {"encoder": str(grid.pretrained_dir(cell.model))})
-        summary = {"phase": "intermediate", "model": cell.model, "task": cell.task, "seed": cell.seed, "run_id": None}
+        summary = {"phase": "intermediate", "model": cell.model, "task": cell.task, "seed": cell.seed, "run_id": None,
+                   "budget": NO_TRAINING}  # fmt: skip
         write_json(cell.result("intermediate"), summary)
         return summary
 
@@ -129,7 +136,7 @@ def intermediate(cfg, cell: Cell, lr: LearningRate | None) -> dict:
         for path in written:  # the dev predictions in the task's own format, e.g. CoNLL-U for a parser
             tracking.log_artifact(out / "dev_predictions" / path.name, "dev_predictions")
         summary = _summary("intermediate", cell, run, result.metrics, recipe)
-        summary |= {"lr_source": lr.source, "truncated": result.truncated}
+        summary |= {"lr_source": lr.source, "truncated": result.truncated, "budget": result.budget}
     write_json(cell.result("intermediate"), summary)
     work.clear()
     return summary
@@ -164,6 +171,7 @@ class Trained:
     dev_split: object
     truncated: dict
     selected_epoch: int | None
+    budget: dict  # xstilts.train.BUDGET of the whole training, resumed or not
 
 
 def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=None, report=None) -> Trained:
@@ -186,7 +194,7 @@ def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=Non
          "train_examples": len(train_split)}  # fmt: skip
     )
     return _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report,
-                   compile=cfg.compute.torch_compile)
+                  compile=cfg.compute.torch_compile)
 
 
 # -- phase (iii): target task (MNLI) -------------------------------------------------------------------
@@ -195,10 +203,15 @@ def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=Non
 def target(cfg, cell: Cell) -> tuple[dict, object, object]:
     """Fresh 3-way head on the intermediate encoder, trained on English MNLI.
 
-    Returns (summary, trained model, tokenizer) so that evaluation can follow in the same process.
+    After every epoch: MNLI dev (``epoch_dev_acc``) and zero-shot XNLI dev and test in every language
+    (``epoch_xnli_<split>_acc_<lang>``, ``_avg``; step = epoch), whatever the selection rule, so that the
+    report can compare selection rules on dev and report them on test. ``best-en-dev`` selects on the
+    epoch's ``xnli_dev_acc_en``. Returns (summary, trained model, tokenizer) so that evaluation can follow
+    in the same process.
     """
     from transformers import set_seed
 
+    from xstilts import evaluate as evaluation
     from xstilts import heads
     from xstilts.evaluate import load_prepared
     from xstilts.tasks._nli import NLI
@@ -206,11 +219,12 @@ def target(cfg, cell: Cell) -> tuple[dict, object, object]:
 
     source = models.encoder_path(cell.model_dir("intermediate"))
     upstream = _run_of(cell.result("intermediate")) or _run_of(grid.pretrained_result(cell.model))
-    recipe = cfg.target.train
+    recipe = cfg.target_train(cell.model)
     params = {**_train_params(recipe), "selection": cfg.target.selection, "encoder": str(source)}
     work = WorkDir(cell.work_dir("target"), {
         "phase": "target", "model": cell.model, "task": cell.task, "seed": cell.seed, **params, "head": cfg.target.head,
-        "upstream": upstream, "data": _data_digest(NLI.train_split, NLI.dev_split, "xnli_dev"),
+        "upstream": upstream, "languages": list(cfg.languages),
+        "data": _data_digest(NLI.train_split, NLI.dev_split, *evaluation.XNLI_SPLITS.values()),
         "compile": cfg.compute.torch_compile,
     })  # fmt: skip
     resume = work.open()
@@ -223,18 +237,18 @@ def target(cfg, cell: Cell) -> tuple[dict, object, object]:
     with _phase_run(cfg, "target", cell, params=params, resume=resume) as run:
         work.record_run(run.info.run_id)
         tracking.set_tags({"selection": cfg.target.selection})
-        english_dev = None
-        if cfg.target.selection == "best-en-dev":  # XTREME practice: select on English XNLI dev
-            english_dev = load_prepared("xnli_dev").filter(lambda lang: lang == "en", input_columns="language")
-        result = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, cell.seed, work.path, english_dev,
-                        compile=cfg.compute.torch_compile)
+        xnli = evaluation.ZeroShotXnli(tokenizer, cfg.languages, recipe.max_length, EVAL_BATCH_SIZE)  # encoded once
+        select_on = SELECT_ON[cfg.target.selection]
+        result = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, cell.seed, work.path,
+                        zero_shot=lambda model: xnli(model)[0], select_on=select_on,
+                        compile=cfg.compute.torch_compile)  # fmt: skip
         tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
         with replacing_dir(cell.model_dir("target")) as tmp:
             encoder.save_pretrained(tmp / "encoder")
             tokenizer.save_pretrained(tmp / "encoder")
             heads.save_head(head, tmp / "head")
         summary = _summary("target", cell, run, result.metrics, recipe)
-        summary["selected_epoch"] = result.selected_epoch
+        summary |= {"selected_epoch": result.selected_epoch, "selected_on": select_on, "budget": result.budget}
     write_json(cell.result("target"), summary)
     work.clear()
     return summary, net, tokenizer
@@ -253,12 +267,11 @@ def evaluate(cfg, cell: Cell, net=None, tokenizer=None) -> dict:
         encoder, tokenizer = models.load_encoder(saved / "encoder")
         net = models.encoder_with_head(encoder, heads.load_head(saved / "head"))
     net.to(train.device())
-    params = {"languages": list(cfg.languages), "max_length": cfg.target.train.max_length}
+    max_length = cfg.target_train(cell.model).max_length
+    params = {"languages": list(cfg.languages), "max_length": max_length}
     with _phase_run(cfg, "evaluate", cell, params=params) as run:
         tracking.set_tags({"selection": cfg.target.selection})
-        metrics, predictions = evaluation.evaluate_xnli(
-            net, tokenizer, cfg.languages, cfg.target.train.max_length, EVAL_BATCH_SIZE
-        )
+        metrics, predictions = evaluation.evaluate_xnli(net, tokenizer, cfg.languages, max_length, EVAL_BATCH_SIZE)
         tracking.log_metrics(metrics)
         path = cell.predictions()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,45 +294,66 @@ def evaluate(cfg, cell: Cell, net=None, tokenizer=None) -> dict:
 class DevMonitor:
     """Dev metrics after every epoch (logged as ``epoch_dev_<metric>``); keeps the selected state.
 
-    ``select_on`` = None: the final state is the output (fixed budget). Otherwise the state with the best
-    value of that metric is restored at the end (checkpoint selection on a dev set).
+    ``zero_shot`` (the target phase's zero-shot XNLI): a function of the model returning more metrics of
+    the epoch, logged under their own names as ``epoch_<name>`` (``epoch_xnli_test_acc_de``) in the same
+    call as the dev metrics. They are not the phase's dev metrics, but a selection may use them.
 
-    With a ``state_dir`` (the phase's work directory) the history, the selected epoch and, when selecting,
+    ``select_on`` = None: the final state is the output (fixed budget). Otherwise the state with the best
+    value of that metric (a dev metric or a ``zero_shot`` one) is restored at the end (checkpoint
+    selection on a dev set; ties go to the earlier epoch).
+
+    With a ``state_dir`` (the phase's work directory) the histories, the selected epoch and, when selecting,
     the selected weights are kept there after every epoch, so a resumed phase selects among all epochs,
-    including those before the interruption.
+    including those before the interruption (whose metrics its MLflow run, the same run, already has).
     """
 
     HISTORY, BEST = "dev_history.json", "best_state.safetensors"
 
-    def __init__(self, evaluate_fn, select_on: str | None = None, report=None, state_dir: Path | None = None):
-        self.evaluate_fn, self.select_on, self.report = evaluate_fn, select_on, report
+    def __init__(self, evaluate_fn, select_on: str | None = None, report=None, state_dir: Path | None = None,
+                 zero_shot=None):  # fmt: skip
+        self.evaluate_fn, self.select_on, self.report, self.zero_shot = evaluate_fn, select_on, report, zero_shot
         self.state_dir = Path(state_dir) if state_dir else None
-        self.history: dict[int, dict] = {}  # epoch -> metrics
+        self.history: dict[int, dict] = {}  # epoch -> dev metrics
+        self.zero_shot_history: dict[int, dict] = {}  # epoch -> zero-shot metrics
         self.selected_epoch: int | None = None
         self.predictions: list | None = None  # dev predictions of the selected state, when computed here
         self._best_state = None  # the selected weights, in memory when there is no state_dir
         if self.state_dir and (self.state_dir / self.HISTORY).exists():
             saved = json.loads((self.state_dir / self.HISTORY).read_text())
             self.history = {int(epoch): metrics for epoch, metrics in saved["history"].items()}
+            self.zero_shot_history = {int(epoch): m for epoch, m in saved.get("zero_shot", {}).items()}
             self.selected_epoch = saved["selected_epoch"]
 
     def __call__(self, model, epoch: int, step: int | None = None) -> None:
         metrics, predictions = self.evaluate_fn(model)
+        logged = {f"epoch_dev_{k}": v for k, v in metrics.items()}
+        if self.zero_shot is not None:
+            self.zero_shot_history[epoch] = self.zero_shot(model)
+            logged |= {f"epoch_{k}": v for k, v in self.zero_shot_history[epoch].items()}
         self.history[epoch] = metrics
-        tracking.log_metrics({f"epoch_dev_{k}": v for k, v in metrics.items()}, step=epoch)
+        tracking.log_metrics(logged, step=epoch)
         log.info("epoch %d dev %s", epoch, ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-        best = self.history.get(self.selected_epoch, {}).get(self.select_on)
-        if not self.select_on or best is None or metrics[self.select_on] > best:
+        best = self.value(self.selected_epoch)
+        if not self.select_on or best is None or self.value(epoch) > best:
             self.selected_epoch, self.predictions = epoch, predictions
             if self.select_on and self.state_dir:
                 _save_state(model, self.state_dir / self.BEST)
             elif self.select_on:
                 self._best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         if self.state_dir:
-            history = {str(e): m for e, m in sorted(self.history.items())}
-            write_json(self.state_dir / self.HISTORY, {"history": history, "selected_epoch": self.selected_epoch})
+            write_json(self.state_dir / self.HISTORY, {
+                "history": {str(e): m for e, m in sorted(self.history.items())},
+                "zero_shot": {str(e): m for e, m in sorted(self.zero_shot_history.items())},
+                "selected_epoch": self.selected_epoch,
+            })  # fmt: skip
         if self.report is not None:  # e.g. Optuna: report the epoch's value, maybe prune the trial
             self.report(epoch, metrics)
+
+    def value(self, epoch: int | None) -> float | None:
+        """The selection metric's value at ``epoch`` (None: not selecting, or no such epoch yet)."""
+        if not self.select_on or epoch is None:
+            return None
+        return {**self.history.get(epoch, {}), **self.zero_shot_history.get(epoch, {})}.get(self.select_on)
 
     def finish(self, model, last_epoch: int) -> tuple[dict, list]:
         """Metrics and dev predictions of the selected state, which ``model`` then holds.
@@ -355,8 +389,10 @@ def _load_state(model, path: Path | None, fallback) -> None:
     model.load_state_dict(load_file(str(path)) if path else fallback)
 
 
-def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, english_dev=None, report=None,
-           compile=False) -> Trained:
+def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, *, zero_shot=None,
+           select_on=None, report=None, compile=False) -> Trained:  # fmt: skip
+    """Train ``net`` on ``train_split`` with ``recipe``, evaluating after every epoch (:class:`DevMonitor`);
+    logs the truncation counts and the training budget (xstilts.train.BUDGET) to the active run."""
     from xstilts import evaluate as evaluation
     from xstilts import train
     from xstilts.tasks._encoding import truncation
@@ -375,19 +411,10 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
         tracking.log_metrics(truncated)
 
     def dev_metrics(model) -> tuple[dict, list]:
-        scores, predictions = evaluation.evaluate_split(
-            model, tokenizer, task, dev_split, vocab, recipe.max_length, EVAL_BATCH_SIZE
-        )
-        if english_dev is not None:
-            en, _ = evaluation.evaluate_split(
-                model, tokenizer, task, english_dev, vocab, recipe.max_length, EVAL_BATCH_SIZE
-            )
-            scores["xnli_en_acc"] = en["acc"]
-        return scores, predictions
+        return evaluation.evaluate_split(model, tokenizer, task, dev_split, vocab, recipe.max_length, EVAL_BATCH_SIZE)
 
-    monitor = DevMonitor(dev_metrics, select_on="xnli_en_acc" if english_dev is not None else None, report=report,
-                         state_dir=work)  # fmt: skip
-    train.fit(
+    monitor = DevMonitor(dev_metrics, select_on=select_on, report=report, state_dir=work, zero_shot=zero_shot)
+    trained = train.fit(
         net,
         features,
         train.PadCollator(task.pad_values(tokenizer)),
@@ -397,8 +424,10 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
         callbacks=[train.EpochHook(monitor)],
         compile=compile,
     )
+    budget = {key: trained[key] for key in train.BUDGET}
+    tracking.log_metrics(budget)
     metrics, predictions = monitor.finish(net, math.ceil(recipe.epochs))
-    return Trained(net, tokenizer, vocab, metrics, predictions, dev_split, truncated, monitor.selected_epoch)
+    return Trained(net, tokenizer, vocab, metrics, predictions, dev_split, truncated, monitor.selected_epoch, budget)
 
 
 def _head(kind: str, hidden_size: int, options: dict, derived: dict, key: str):

@@ -41,28 +41,20 @@ def run(cfg, step: str = "all", raw_dir: Path = paths.DATA_RAW, out_dir: Path = 
 
 
 def make_raw(cfg, raw_dir: Path) -> None:
-    """Smoke: generate the synthetic files. Paper: fetch the pinned hub snapshots and UD files."""
+    """Smoke: generate the synthetic files. Paper: place the pinned hub and UD files from the download store
+    (:mod:`xstilts.data.fetch`; what is missing there is downloaded first, unless offline)."""
     if cfg.profile == "smoke":
         from xstilts.data import smoke
 
         with replacing_dir(raw_dir) as tmp:
             smoke.generate(tmp, cfg.data.synthetic, cfg.languages)
         return
-    hub = raw_dir / paths.HUB_RAW
-    download.fetch_hub_snapshot(
-        cfg.data.xnli.repo_id,
-        cfg.data.xnli.revision,
-        hub / cfg.data.xnli.repo_id,
-        allow_patterns=[f"{lang}/{split}-*.parquet" for lang in cfg.languages for split in ("validation", "test")],
-    )
-    download.fetch_hub_snapshot(
-        cfg.data.glue.repo_id,
-        cfg.data.glue.revision,
-        hub / cfg.data.glue.repo_id,
-        allow_patterns=["mnli/train-*.parquet", "mnli/validation_matched-*.parquet", "stsb/*.parquet"],
-    )
-    ud = cfg.data.ud
-    download.fetch_ud(ud.release, ud.url, paths.UD_FILES, ud.sha256, raw_dir / paths.UD_RAW)
+    from xstilts.data import fetch
+
+    items = fetch.data_items(cfg)
+    fetch.ensure(items)  # first, so that a missing file leaves data/raw as it was
+    with replacing_dir(raw_dir) as tmp:
+        fetch.place(items, tmp)
 
 
 def load_raw(cfg, raw_dir: Path) -> dict:

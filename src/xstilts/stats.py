@@ -9,9 +9,15 @@ One bootstrap replicate
 1. draws the test pairs with replacement ONCE, for all languages and all conditions: the XNLI test sets
    are translations of one another (pair ``p`` is the same premise/hypothesis in every language), so
    languages are not independent samples, and the conditions are compared on the same pairs (paired);
-2. draws, for each condition separately, its seeds with replacement (the run-to-run spread);
+2. draws the seeds with replacement ONCE, for all conditions: a seed is shared by the conditions of a
+   model (the same target-head initialisation and training-data order in every condition), so the runs of
+   one seed are paired across conditions as the pairs are, and a seed effect common to all conditions
+   cancels in their differences instead of widening the interval;
 3. computes each condition's per-language accuracy as the mean over the drawn seeds of the accuracy over
    the drawn pairs.
+
+Every condition must therefore hold the same seeds in the same order (``[seeds, ...]`` row ``s`` is the
+same seed in every condition); with one seed the interval reflects the test pairs only.
 
 A pair resample is represented by how often each pair was drawn (a ``[replicates, pairs]`` count
 matrix), so the accuracies of all seeds, languages and replicates of a condition are one matrix product.
@@ -54,7 +60,11 @@ class Estimate:
 def bootstrap(
     conditions: Mapping[str, np.ndarray], n_replicates: int = DEFAULT_REPLICATES, seed: int = 0
 ) -> Bootstrap:
-    """Resample pairs jointly (all languages, all conditions) and seeds within each condition."""
+    """Resample pairs jointly (all languages, all conditions) and seeds jointly (all conditions).
+
+    Row ``s`` of every condition's ``[seeds, languages, pairs]`` array must be the same seed (the caller
+    stacks the runs in one seed order); conditions with different numbers of seeds are refused.
+    """
     if not conditions:
         raise ValueError("bootstrap needs at least one condition")
     shapes = {name: np.shape(correct) for name, correct in conditions.items()}
@@ -62,18 +72,20 @@ def bootstrap(
         raise ValueError(f"each condition must be [seeds, languages, pairs] with >= 1 seed, got {shapes}")
     if len({shape[1:] for shape in shapes.values()}) != 1:
         raise ValueError(f"conditions must share languages and pairs, got {shapes}")
-    n_pairs = next(iter(shapes.values()))[2]
+    if len({shape[0] for shape in shapes.values()}) != 1:
+        raise ValueError(f"conditions must share their seeds (resampled jointly), got {shapes}")
+    n_seeds, _, n_pairs = next(iter(shapes.values()))
     rng = np.random.default_rng(seed)
     counts = pair_counts(rng, n_replicates, n_pairs)
+    drawn = rng.integers(n_seeds, size=(n_replicates, n_seeds))  # one seed resample per replicate, shared
     point, replicates = {}, {}
     for name, correct in conditions.items():
+        point[name] = np.asarray(correct).mean(axis=2, dtype=np.float64).mean(axis=0)  # exact, as the runs' metrics
         correct = np.asarray(correct, dtype=np.float32)
-        n_seeds, n_languages, _ = correct.shape
-        point[name] = correct.mean(axis=2).mean(axis=0)
+        n_languages = correct.shape[1]
         # [seeds * languages, pairs] @ [pairs, replicates]: every seed's accuracy under every pair resample
         per_seed = (correct.reshape(n_seeds * n_languages, n_pairs) @ counts.T) / n_pairs
         per_seed = per_seed.reshape(n_seeds, n_languages, n_replicates).transpose(2, 0, 1)  # [B, S, L]
-        drawn = rng.integers(n_seeds, size=(n_replicates, n_seeds))
         replicates[name] = np.take_along_axis(per_seed, drawn[:, :, None], axis=1).mean(axis=1)
     return Bootstrap(point, replicates, n_replicates, seed)
 
@@ -140,3 +152,36 @@ def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
     adjusted = np.empty(m)
     adjusted[order] = np.minimum(1.0, stepped)
     return adjusted
+
+
+def pearson(x: Sequence[float], y: np.ndarray) -> np.ndarray:
+    """Pearson r between ``x`` ``[n]`` and ``y`` ``[n]`` or each row of ``y`` ``[rows, n]`` (one r per row);
+    NaN where a row or ``x`` has no spread or there are fewer than 3 points."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    xc = x - x.mean()
+    yc = y - y.mean(axis=-1, keepdims=True)
+    denominator = np.sqrt((xc**2).sum() * (yc**2).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (yc * xc).sum(axis=-1) / denominator
+    r = np.where((denominator > 1e-12) & (len(x) >= 3), np.clip(r, -1.0, 1.0), np.nan)
+    return r if r.ndim else r[()]
+
+
+def spearman(x: Sequence[float], y: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation (average ranks for ties), as :func:`pearson` of the ranks."""
+    from scipy.stats import rankdata
+
+    return pearson(rankdata(np.asarray(x, float)), rankdata(np.asarray(y, float), axis=-1))
+
+
+def percentile_interval(replicates: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """95% percentile interval of a statistic's bootstrap replicates ``[B]`` (NaN replicates left out;
+    NaN bounds when fewer than half of them are finite)."""
+    values = np.asarray(replicates, float)
+    values = values[np.isfinite(values)]
+    if len(values) < max(1, len(replicates) / 2):
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)

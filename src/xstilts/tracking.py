@@ -349,6 +349,71 @@ def metric_history(run_id: str, key: str) -> list[tuple[int, float]]:
     return sorted((m.step, m.value) for m in history)
 
 
+HISTORY_BATCH = 100  # run ids per metric-history query of a SQL store
+
+
+def metric_histories(run_ids, keys) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """``{run_id: {key: [(step, value), ...]}}`` of many runs and metrics, in step order and, within a step,
+    in the order they were logged (a key a run never logged is absent from its dict).
+
+    A SQL store answers one query per ``HISTORY_BATCH`` runs for all ``keys`` together (read from its metric
+    table: the per-key ``get_metric_history_bulk`` of MLflow's SQL store builds an ORM object per value and
+    took 8 s for 1,000 runs x 30 keys x 3 epochs, this 1 s); any other store (a tracking server) one
+    history request per run and key, issued from a few threads.
+    """
+    import mlflow
+
+    ids, keys = sorted(set(run_ids)), list(dict.fromkeys(keys))
+    out: dict[str, dict[str, list[tuple[int, float]]]] = {run_id: {} for run_id in ids}
+    client = mlflow.MlflowClient()
+    store = getattr(getattr(client, "_tracking_client", None), "store", None)
+    if ids and keys:
+        rows = _sql_histories(store, ids, keys)
+        if rows is None:
+            rows = _histories_by_request(client, ids, keys)
+        for run_id, key, step, _timestamp, value in sorted(rows, key=lambda row: row[:4]):
+            out[run_id].setdefault(key, []).append((int(step), float(value)))
+    return out
+
+
+def _sql_histories(store, ids: list[str], keys: list[str]):
+    """All ``(run_id, key, step, timestamp, value)`` of ``keys`` in runs ``ids`` from a SQL store; None for
+    another store."""
+    try:
+        from mlflow.store.tracking.dbmodels.models import SqlMetric
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    except ImportError:
+        return None
+    if not isinstance(store, SqlAlchemyStore):
+        return None
+    rows = []
+    for start in range(0, len(ids), HISTORY_BATCH):
+        with store.ManagedSessionMaker() as session:
+            query = session.query(
+                SqlMetric.run_uuid, SqlMetric.key, SqlMetric.step, SqlMetric.timestamp, SqlMetric.value,
+                SqlMetric.is_nan,
+            ).filter(
+                SqlMetric.run_uuid.in_(ids[start : start + HISTORY_BATCH]),
+                # `key || ''`: no index on the key, so that the store looks the runs up by their id; on the
+                # key (its primary key's first column) SQLite read every run's values of the keys per batch,
+                # which grew with the square of the runs
+                (SqlMetric.key + "").in_(keys),
+            )
+            # the store keeps a NaN as value 0 with is_nan set (as MLflow's own reader turns it back)
+            rows.extend((*row[:4], float("nan") if row[5] else row[4]) for row in query.all())
+    return rows
+
+
+def _histories_by_request(client, ids: list[str], keys: list[str]) -> list[tuple[str, str, int, int, float]]:
+    import concurrent.futures
+
+    def one(run_id: str, key: str) -> list[tuple[str, str, int, int, float]]:
+        return [(run_id, key, m.step, m.timestamp, m.value) for m in client.get_metric_history(run_id, key)]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return [row for rows in pool.map(lambda a: one(*a), [(r, k) for r in ids for k in keys]) for row in rows]
+
+
 def artifact_file(run, path: str, download_dir: str | Path) -> Path:
     """A local path of artifact ``path`` of ``run``: the stored file itself when the artifact store is a
     local directory (no copy), else a download under ``download_dir``. Raises ``FileNotFoundError``."""

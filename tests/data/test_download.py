@@ -1,8 +1,9 @@
-"""Paper-profile download code, exercised offline: a loopback HTTP server stands in for GitHub, and
-hub snapshots are laid out on disk the way the hub delivers them."""
+"""The transport of the paper profile's downloads, offline: a loopback HTTP server stands in for GitHub, and a
+Hugging Face cache is laid out on disk the way huggingface_hub lays it out."""
 
 import functools
 import http.server
+import os
 import re
 import threading
 
@@ -13,11 +14,7 @@ from tests.helpers import REPO
 from xstilts.data import download
 from xstilts.errors import XstiltsError
 
-FILES = {"train": "en_ewt-ud-train.conllu", "dev": "en_ewt-ud-dev.conllu"}
-TEXT = {
-    "train": "# sent_id = t1\n1\tHi\thi\tINTJ\t_\t_\t0\troot\t_\t_\n\n",
-    "dev": "# sent_id = d1\n1\tYo\tyo\tINTJ\t_\t_\t0\troot\t_\t_\n\n",
-}
+TEXT = "# sent_id = t1\n1\tHi\thi\tINTJ\t_\t_\t0\troot\t_\t_\n\n"
 
 
 @pytest.fixture
@@ -25,88 +22,92 @@ def ud_server(tmp_path):
     """Serves <root>/r2.13/<file> like raw.githubusercontent.com serves a tag of the UD repository."""
     root = tmp_path / "served"
     (root / "r2.13").mkdir(parents=True)
-    for split, name in FILES.items():
-        (root / "r2.13" / name).write_text(TEXT[split])
+    (root / "r2.13" / "en_ewt-ud-train.conllu").write_text(TEXT)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{{release}}/{{file}}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
 
-def _sha(text):
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def test_fetch_ud_downloads_verifies_and_records(ud_server, tmp_path, caplog):
-    dest = tmp_path / "raw" / "ud"
-    pinned = {"train": _sha(TEXT["train"]), "dev": None}
-    out = download.fetch_ud("r2.13", ud_server, FILES, pinned, dest)
-    assert out["train"].read_text() == TEXT["train"] and out["dev"].read_text() == TEXT["dev"]
-    sums = (dest / "SHA256SUMS").read_text().splitlines()
-    assert f"{_sha(TEXT['dev'])}  en_ewt-ud-dev.conllu" in sums  # unpinned sum recorded for pinning
-    assert f"data.ud.sha256.dev is not pinned; pin it in params.yaml: {_sha(TEXT['dev'])}" in caplog.text
-    assert "data.ud.sha256.train" not in caplog.text
-    assert (dest / "RELEASE").read_text().strip() == "r2.13"
-    assert not list(dest.glob("*.part"))
+def test_download_url_writes_the_file_whole(ud_server, tmp_path):
+    target = tmp_path / "ud" / "en_ewt-ud-train.conllu"
+    download.download_url(f"{ud_server}/r2.13/en_ewt-ud-train.conllu", target)
+    assert target.read_text() == TEXT and not list(target.parent.glob("*.part"))
 
 
-def test_fetch_ud_rejects_a_checksum_mismatch(ud_server, tmp_path):
-    dest = tmp_path / "ud"
-    with pytest.raises(
-        XstiltsError, match=r"sha256 [0-9a-f]{64} does not match data.ud.sha256.train = 0+ in params.yaml"
-    ):
-        download.fetch_ud("r2.13", ud_server, FILES, {"train": "0" * 64}, dest)
-    assert not (dest / FILES["train"]).exists()  # the bad file is not left behind
-
-
-def test_fetch_ud_skips_files_already_verified(tmp_path):
-    dest = tmp_path / "ud"
-    dest.mkdir()
-    for split, name in FILES.items():
-        (dest / name).write_text(TEXT[split])
-    pinned = {split: _sha(TEXT[split]) for split in FILES}
-    # an unreachable URL proves that nothing is fetched
-    out = download.fetch_ud("r2.13", "http://127.0.0.1:9/{release}/{file}", FILES, pinned, dest)
-    assert set(out) == {"train", "dev"}
-
-
-def test_fetch_ud_without_network_fails_in_one_line(tmp_path):
+def test_download_url_without_network_fails_in_one_line(tmp_path):
+    target = tmp_path / "ud" / "en_ewt-ud-train.conllu"
     with pytest.raises(XstiltsError) as err:
-        download.fetch_ud("r2.13", "http://127.0.0.1:9/{release}/{file}", FILES, {}, tmp_path / "ud")
+        download.download_url("http://127.0.0.1:9/r2.13/en_ewt-ud-train.conllu", target)
     message = str(err.value)
     assert message.startswith("cannot download http://127.0.0.1:9/r2.13/en_ewt-ud-train.conllu (")
-    assert "check the network" in message and "\n" not in message
+    assert message.endswith(f"check the network, or place the file at {target}") and "\n" not in message
+    assert not target.exists() and not list(target.parent.glob("*"))  # no partial file left behind
 
 
-def test_fetch_hub_snapshot_offline_fails_in_one_line(tmp_path):
-    with pytest.raises(XstiltsError) as err:
-        download.fetch_hub_snapshot("facebook/xnli", "main", tmp_path / "facebook" / "xnli")
-    message = str(err.value)
-    assert message.startswith("cannot download dataset facebook/xnli@main from the Hugging Face hub (")
-    assert "\n" not in message
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({"HF_HUB_OFFLINE": "1"}, True), ({"HF_HUB_OFFLINE": "true"}, True), ({"TRANSFORMERS_OFFLINE": "YES"}, True),
+     ({"HF_HUB_OFFLINE": "0"}, False), ({}, False)],
+)  # fmt: skip
+def test_offline_reads_the_variables_as_huggingface_hub_does(monkeypatch, env, expected):
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert download.offline() is expected
 
 
-def test_fetch_hub_snapshot_reuses_a_recorded_snapshot(tmp_path):
-    dest = tmp_path / "facebook" / "xnli"
-    (dest / "en").mkdir(parents=True)
-    (dest / "en" / "test-00000-of-00001.parquet").write_bytes(b"PAR1")
-    sha = "b8dd5d7af51114dbda02c0e3f6133f332186418e"
-    (dest / "REVISION").write_text(sha + "\n")
-    assert download.fetch_hub_snapshot("facebook/xnli", sha, dest) == dest  # offline, so no request was made
-    with pytest.raises(XstiltsError):  # a different pinned revision must be fetched again
-        download.fetch_hub_snapshot("facebook/xnli", "0" * 40, dest)
+def test_link_or_copy_links_where_it_can_and_copies_where_it_cannot(tmp_path, monkeypatch):
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"weights")
+    download.link_or_copy(source, tmp_path / "out" / "linked.bin")
+    assert os.path.samefile(source, tmp_path / "out" / "linked.bin")  # no second copy on disk
+
+    def cross_device(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    download.link_or_copy(source, tmp_path / "out" / "copied.bin")
+    copied = tmp_path / "out" / "copied.bin"
+    assert copied.read_bytes() == b"weights" and not os.path.samefile(source, copied)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["copied.bin", "linked.bin"]
 
 
-def test_fetch_hub_snapshot_on_main_reuses_whatever_commit_was_recorded(tmp_path):
-    dest = tmp_path / "nyu-mll" / "glue"
-    (dest / "stsb").mkdir(parents=True)
-    (dest / "stsb" / "train-00000-of-00001.parquet").write_bytes(b"PAR1")
-    (dest / "REVISION").write_text("bcdcba79d07bc864c1c254ccfcedcce55bcc9a8c\n")
-    assert download.fetch_hub_snapshot("nyu-mll/glue", "main", dest) == dest  # offline: nothing was fetched
+def test_hub_files_are_taken_from_the_hugging_face_cache(tmp_path, monkeypatch):
+    """A file in HF_HUB_CACHE at the pinned commit is used as it is (huggingface_hub's cache layout: a
+    snapshot entry that links to a blob)."""
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf" / "hub"
+    revision = "b8dd5d7af51114dbda02c0e3f6133f332186418e"
+    blob = cache / "datasets--facebook--xnli" / "blobs" / "0123abcd"
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(b"PAR1")
+    entry = cache / "datasets--facebook--xnli" / "snapshots" / revision / "en" / "test-00000-of-00001.parquet"
+    entry.parent.mkdir(parents=True)
+    entry.symlink_to(os.path.relpath(blob, entry.parent))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+
+    target = tmp_path / "store" / "en" / "test-00000-of-00001.parquet"
+    assert download.from_hf_cache("dataset", "facebook/xnli", revision, "en/test-00000-of-00001.parquet", target)
+    assert target.read_bytes() == b"PAR1" and not target.is_symlink()
+    assert not download.from_hf_cache("dataset", "facebook/xnli", "0" * 40, "en/test-00000-of-00001.parquet",
+                                      tmp_path / "other")  # fmt: skip
+    assert not download.from_hf_cache("dataset", "facebook/xnli", revision, "de/test-00000-of-00001.parquet",
+                                      tmp_path / "other")  # fmt: skip
+
+
+def test_hub_urls_name_the_pinned_commit():
+    revision = "3f076fdb1ab68d5b2880cb87a0886f315b8146f8"
+    assert download.hub_url("model", "bert-base-multilingual-cased", revision, "config.json") == (
+        f"https://huggingface.co/bert-base-multilingual-cased/resolve/{revision}/config.json"
+    )
+    assert download.hub_url("dataset", "nyu-mll/glue", revision, "stsb/train-00000-of-00001.parquet") == (
+        f"https://huggingface.co/datasets/nyu-mll/glue/resolve/{revision}/stsb/train-00000-of-00001.parquet"
+    )
 
 
 def test_params_pin_every_download():

@@ -1,13 +1,13 @@
-"""Paper-profile downloads, written once into ``data/raw/``.
+"""Transport of the paper profile's downloads: one file at a time, into the place it is asked to go.
 
-- Hub datasets (``facebook/xnli``, ``nyu-mll/glue``) and model checkpoints: the parquet/weight files of a
-  pinned revision, laid out as the hub delivers them (``<dest>/<config>/<split>-00000-of-00001.parquet``).
-  A branch name such as ``main`` is resolved to its commit sha first; the sha is recorded in
-  ``<dest>/REVISION`` so a later run (or a reader of the data) knows exactly what was fetched.
-- UD English-EWT: the three CoNLL-U files of a pinned release tag, checked against pinned sha256 sums;
-  sums not pinned yet are recorded in ``SHA256SUMS`` (and printed) so they can be pinned in params.yaml.
+What is fetched and where it goes is :mod:`xstilts.data.fetch`; this module only moves bytes:
 
-Without network every function fails fast with one line naming what could not be fetched.
+- hub files (datasets and model checkpoints) through ``huggingface_hub`` at a pinned commit, taken from the
+  Hugging Face cache (``HF_HOME``/``HF_HUB_CACHE``) when it already holds them;
+- other files (UD English-EWT from raw.githubusercontent.com) with urllib.
+
+A file appears under its final name only when complete (a ``.part`` file, or huggingface_hub's own
+incomplete file, is renamed into place), so a file that exists is whole.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import os
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from xstilts.errors import XstiltsError
@@ -28,80 +27,49 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 30  # per connection attempt: a dead network must fail, not hang
 
 
-def fetch_hub_snapshot(
-    repo_id: str,
-    revision: str,
-    dest: Path,
-    *,
-    repo_type: str = "dataset",
-    allow_patterns: Sequence[str] | None = None,
-) -> Path:
-    """Download ``repo_id`` at ``revision`` into ``dest`` (hub layout); a no-op when already complete."""
-    recorded = dest / "REVISION"
-    if recorded.exists() and revision in (recorded.read_text().strip(), "main") and _has_files(dest):
-        log.info("%s already in %s (revision %s)", repo_id, dest, recorded.read_text().strip())
-        return dest
+def offline() -> bool:
+    """Whether the network must not be used: ``HF_HUB_OFFLINE`` (or ``TRANSFORMERS_OFFLINE``) is set, read as
+    huggingface_hub reads it, but now rather than when huggingface_hub was imported."""
+    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
+    return value.upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def hub_url(repo_type: str, repo_id: str, revision: str, filename: str) -> str:
+    """The URL the hub serves ``filename`` of ``repo_id`` at ``revision`` from (honours ``HF_ENDPOINT``)."""
+    from huggingface_hub import hf_hub_url
+
+    return hf_hub_url(repo_id, filename, repo_type=repo_type, revision=revision)
+
+
+def from_hf_cache(repo_type: str, repo_id: str, revision: str, filename: str, target: Path) -> bool:
+    """Copy ``filename`` from the Hugging Face cache (``HF_HUB_CACHE``) to ``target`` if the cache holds it at
+    ``revision``; no network. Returns whether it did."""
+    import huggingface_hub
+
+    cached = huggingface_hub.try_to_load_from_cache(repo_id, filename, revision=revision, repo_type=repo_type)
+    if not isinstance(cached, str):  # None (unknown) or the "known to be absent" sentinel
+        return False
+    link_or_copy(Path(cached).resolve(), target)
+    log.info("took %s of %s@%s from the Hugging Face cache", filename, repo_id, revision)
+    return True
+
+
+def hub_file(repo_type: str, repo_id: str, revision: str, filename: str, local_dir: Path) -> Path:
+    """Download ``filename`` of ``repo_id`` at ``revision`` to ``local_dir / filename``."""
+    import huggingface_hub
+
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(TIMEOUT_S))
-    try:
-        from huggingface_hub import HfApi, snapshot_download
-
-        info = HfApi().repo_info(repo_id, repo_type=repo_type, revision=revision, timeout=TIMEOUT_S)
-        snapshot_download(
-            repo_id,
-            repo_type=repo_type,
-            revision=info.sha,
-            local_dir=dest,
-            allow_patterns=list(allow_patterns) if allow_patterns else None,
-            etag_timeout=TIMEOUT_S,
-        )
-    except Exception as err:  # offline mode, DNS, HTTP, timeouts: all end in the same one-line message
-        raise XstiltsError(
-            f"cannot download {repo_type} {repo_id}@{revision} from the Hugging Face hub "
-            f"({type(err).__name__}: {_first_line(err)}); check the network, or place the files under {dest}"
-        ) from None
-    recorded.write_text(info.sha + "\n")
-    log.info("downloaded %s@%s into %s", repo_id, info.sha, dest)
-    return dest
+    path = huggingface_hub.hf_hub_download(
+        repo_id, filename, repo_type=repo_type, revision=revision, local_dir=local_dir, etag_timeout=TIMEOUT_S
+    )
+    log.info("downloaded %s of %s@%s", filename, repo_id, revision)
+    return Path(path)
 
 
-def fetch_ud(
-    release: str, url_template: str, files: Mapping[str, str], sha256: Mapping[str, str | None], dest: Path
-) -> dict[str, Path]:
-    """Download the UD files (``split -> file name``) of ``release``; verify or record their sha256."""
-    dest.mkdir(parents=True, exist_ok=True)
-    sums: dict[str, str] = {}
-    out: dict[str, Path] = {}
-    for split, name in files.items():
-        url = url_template.format(release=release, file=name)
-        target = dest / name
-        expected = sha256.get(split)
-        if not (target.exists() and expected and sha256_of(target) == expected):
-            _download(url, target)
-        actual = sha256_of(target)
-        if expected and actual != expected:
-            target.unlink()
-            raise XstiltsError(
-                f"{url}: sha256 {actual} does not match data.ud.sha256.{split} = {expected} in params.yaml"
-            )
-        if not expected:
-            log.warning("data.ud.sha256.%s is not pinned; pin it in params.yaml: %s", split, actual)
-        sums[name] = actual
-        out[split] = target
-    (dest / "SHA256SUMS").write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()))
-    (dest / "RELEASE").write_text(release + "\n")
-    return out
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _download(url: str, target: Path) -> None:
-    partial = target.with_name(target.name + ".part")  # renamed only when complete
+def download_url(url: str, target: Path) -> None:
+    """Download ``url`` to ``target`` (via ``target.part``, renamed when complete)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, open(partial, "wb") as out:
             shutil.copyfileobj(response, out)
@@ -115,10 +83,27 @@ def _download(url: str, target: Path) -> None:
     log.info("downloaded %s", url)
 
 
-def _has_files(dest: Path) -> bool:
-    return any(p.is_file() and p.name != "REVISION" for p in dest.rglob("*"))
+def link_or_copy(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (no second copy on disk), or a copy where the file system
+    cannot link (another device); replaces ``target`` atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    try:
+        os.link(source, partial)
+    except OSError:
+        shutil.copyfile(source, partial)
+    os.replace(partial, target)
 
 
-def _first_line(err: BaseException) -> str:
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else "no details"

@@ -17,6 +17,10 @@ CPU (``run(device="cpu")``): the smoke profile's tiny mBERT-family model and syn
 - ``report_seconds_1k``/``_2k``/``_ratio``: :func:`xstilts.report.run` over constructed tracking stores of
   1,000 and 2,000 evaluate runs (:mod:`xstilts.perf.store`).
 - ``noop_repro_seconds``: ``dvc repro`` with nothing to do.
+- ``stage_startup_seconds`` / ``_cpu_seconds``: a training stage's start-up, from launching ``xstilts
+  intermediate`` (the command a DVC stage runs, in a fresh process) to its first training step: imports
+  of torch, transformers, datasets and MLflow, the configuration, the MLflow run, loading the model and
+  data. Wall time as the launcher sees it, and the process's own CPU time (less sensitive to a busy machine).
 
 GPU (``run(device="cuda")``, ``scripts/gpu_bench.sh``): paper-size shapes with random weights; see
 :mod:`xstilts.perf.gpu`. Nothing here downloads anything.
@@ -121,6 +125,7 @@ def run(device: str = "cpu", size: str = "full", repeats: int | None = None, rep
             result |= compare_train(net, tokenizer, data["mnli_train"], cfg, spec, rounds, tmp / "work", experiment)
         result |= report_scaling(repo / "params.yaml", spec, min(rounds, spec.report_rounds), tmp / "report")
         result |= noop_repro(repo, tmp / "dvc", rounds, tiny=size == "tiny")
+        result |= stage_startup(repo / "params.yaml", tmp / "startup", rounds)
     result["goals_met"] = goals_met(result)
     return result
 
@@ -272,7 +277,7 @@ def train_padded(model, features, recipe, work_dir: Path, seed: int) -> None:
 
 
 def compare_train(template, tokenizer, dataset, cfg, spec: Size, rounds: int, work: Path, experiment: str) -> dict:
-    recipe = dataclasses.replace(cfg.target.train, epochs=1, batch_size=BATCH_SIZE, max_length=PADDED_LENGTH)
+    recipe = dataclasses.replace(cfg.target_train(MODEL), epochs=1, batch_size=BATCH_SIZE, max_length=PADDED_LENGTH)
     dataset = dataset.select(range(spec.train_steps * BATCH_SIZE))  # exactly train_steps steps per side
     ours, padded = encode_xstilts(dataset, tokenizer), encode_padded(dataset, tokenizer)
 
@@ -454,6 +459,62 @@ def noop_repro(repo: Path, work: Path, rounds: int, tiny: bool = False) -> dict:
             "noop_repro_stages": len(stages.stdout.split()), **extra}
 
 
+# -- a stage's start-up ----------------------------------------------------------------------------------
+
+# Runs the CLI with one more Trainer callback that prints how long the process took to reach its first
+# training step (wall and CPU seconds since the interpreter started) and then exits: only the start-up is timed.
+_FIRST_STEP = """
+import os, sys, time
+started = time.perf_counter()
+from transformers import TrainerCallback
+import xstilts.train as train
+
+class FirstStep(TrainerCallback):
+    def on_step_begin(self, args, state, control, **kwargs):
+        print(f"FIRST_STEP {time.process_time():.3f}", flush=True)
+        os._exit(0)
+
+fit = train.fit
+train.fit = lambda *a, callbacks=(), **k: fit(*a, callbacks=[*callbacks, FirstStep()], **k)
+from xstilts.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+_STARTUP_DATA = [  # a few rows each: the start-up does not depend on the data's size
+    "data.synthetic.xnli_dev_per_language=4", "data.synthetic.xnli_test_per_language=4",
+    "data.synthetic.mnli_train=40", "data.synthetic.mnli_dev=8", "data.synthetic.stsb_train=40",
+    "data.synthetic.stsb_dev=8", "data.synthetic.stsb_test=8", "data.synthetic.ud_train=20",
+    "data.synthetic.ud_dev=8", "data.synthetic.ud_test=8", "data.synthetic.corpus_per_language=10",
+    "pretrained.mlm.epochs=1",
+]
+
+
+def stage_startup(params: Path, work: Path, rounds: int) -> dict:
+    """Median start-up of ``xstilts intermediate --task sts-b`` (a DVC stage's command) in a small project."""
+    work.mkdir(parents=True)
+    shutil.copy(params, work / "params.yaml")
+    overrides = [arg for item in _STARTUP_DATA for arg in ("-S", item)]
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}", "HF_HUB_OFFLINE": "1",
+           "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env.pop("MLFLOW_RUN_ID", None)
+    xstilts = [sys.executable, "-m", "xstilts"]
+    for step in (["prepare"], ["pretrained", "--model", MODEL, "--no-upstream"]):
+        subprocess.run(xstilts + step + overrides, cwd=work, env=env, check=True, capture_output=True)
+    command = [sys.executable, "-c", _FIRST_STEP, "intermediate", "--model", MODEL, "--task", "sts-b", "--seed",
+               "1", "--no-upstream", *overrides]
+    walls, cpus = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("FIRST_STEP ")), None)
+        if line is None:
+            return {"stage_startup_seconds": None, "stage_startup_error": done.stderr.strip()[-500:]}
+        walls.append(time.perf_counter() - start)
+        cpus.append(float(line.split()[1]))
+        shutil.rmtree(work / "work", ignore_errors=True)  # the next round starts fresh, not from a checkpoint
+    return {"stage_startup_seconds": statistics.median(walls), "stage_startup_cpu_seconds": statistics.median(cpus),
+            "stage_startup_command": "xstilts intermediate --task sts-b (to its first training step)"}
+
+
 def _dvc_clean(repo: Path, dvc: list[str], env: dict) -> bool:
     status = subprocess.run([*dvc, "status", "--json"], cwd=repo, env=env, capture_output=True, text=True)
     return status.returncode == 0 and json.loads(status.stdout or "null") == {}
@@ -565,6 +626,8 @@ def format_table(result: dict) -> str:
         ("report s, 1k / 2k runs", f"{result['report_seconds_1k']:.1f} / {result['report_seconds_2k']:.1f}", "",
          f"{result['report_seconds_ratio']:.2f}", "<= 2.3", mark[met.get("report_seconds_ratio")]),
         ("no-op dvc repro, s", fmt(result.get("noop_repro_seconds"), ".2f"), "", "", "", ""),
+        ("stage start-up, s (CPU s)", f"{fmt(result.get('stage_startup_seconds'), '.1f')} "
+         f"({fmt(result.get('stage_startup_cpu_seconds'), '.1f')})", "", "", "", ""),
     ]
     m = result["machine"]
     lines = [

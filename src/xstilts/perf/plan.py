@@ -160,7 +160,9 @@ def compute(cfg, throughput: dict | None = None) -> list[dict]:
     n = examples(cfg)
     seeds, rows = len(cfg.grid.seeds), []
 
-    def row(phase, model, task, runs, split, recipe, dev_split=None, dev_epochs=0, subsample=None, saved=0):
+    def row(phase, model, task, runs, split, recipe, dev_split=None, dev_epochs=0, subsample=None, saved=0,
+            zero_shot=0):  # fmt: skip
+        """``zero_shot``: XNLI examples evaluated after every epoch besides the dev split (target phase)."""
         size = n[split] if subsample is None else min(subsample, n[split])
         family = split.split("_")[0]
         rate = _throughput_for(cfg, model, throughput)
@@ -168,10 +170,12 @@ def compute(cfg, throughput: dict | None = None) -> list[dict]:
         dev = n[dev_split] * dev_epochs if dev_split else 0
         train_h = _train_hours(rate, per_run, recipe.batch_size, MEAN_TOKENS[family])
         eval_h = _eval_hours(rate, dev, MEAN_TOKENS[dev_split.split("_")[0]]) if dev_split else 0.0
+        if eval_h is not None and zero_shot:
+            eval_h += _eval_hours(rate, zero_shot * dev_epochs, MEAN_TOKENS["xnli"])
         rows.append({
             "phase": phase, "model": model, "task": task, "runs": runs, "examples": size,
             "epochs": recipe.epochs, "batch_size": recipe.batch_size, "steps_per_run": per_run,
-            "steps": runs * per_run, "eval_examples_per_run": dev,
+            "steps": runs * per_run, "eval_examples_per_run": dev + zero_shot * dev_epochs,
             "gpu_hours": None if train_h is None else runs * (train_h + eval_h),
             "disk_gb": saved * encoder_params(model_shape(cfg, model))[0] * 4 / 1e9,
         })
@@ -190,14 +194,13 @@ def compute(cfg, throughput: dict | None = None) -> list[dict]:
                     math.ceil(spec.train.epochs), subsample=cfg.tune.train_subsample)
             row("intermediate", model, name, seeds, task.train_split, spec.train, task.dev_split,
                 math.ceil(spec.train.epochs), saved=seeds)
-        for name in cfg.grid.tasks:
-            recipe = cfg.target.train
-            row("target", model, name, seeds, NLI.train_split, recipe, NLI.dev_split, math.ceil(recipe.epochs),
-                saved=seeds)
-            if cfg.target.selection == "best-en-dev":  # English XNLI dev after every epoch as well
-                rows[-1]["eval_examples_per_run"] += n["xnli_dev"] * math.ceil(recipe.epochs)
-        rate = _throughput_for(cfg, model, throughput)
         xnli = (n["xnli_dev"] + n["xnli_test"]) * len(cfg.languages)
+        for name in cfg.grid.tasks:
+            recipe = cfg.target_train(model)
+            # after every epoch: MNLI dev, and XNLI dev + test in every language (phases.target)
+            row("target", model, name, seeds, NLI.train_split, recipe, NLI.dev_split, math.ceil(recipe.epochs),
+                saved=seeds, zero_shot=xnli)
+        rate = _throughput_for(cfg, model, throughput)
         hours = _eval_hours(rate, xnli, MEAN_TOKENS["xnli"])
         runs = seeds * len(cfg.grid.tasks)
         rows.append({"phase": "evaluate", "model": model, "task": "all", "runs": runs, "examples": 0, "epochs": 0,
@@ -224,6 +227,9 @@ def run(cfg, throughput_file: Path | None = None) -> str:
         f"grid: {len(g.models)} models ({', '.join(g.models)}) x {len(g.tasks)} tasks ({', '.join(g.tasks)}) x "
         f"{len(g.seeds)} seeds = {cells} cells; {trials}",
     ]
+    if cfg.profile == "paper" and len(g.seeds) < 3:
+        lines.append(f"WARNING: {len(g.seeds)} seed(s); the paper protocol runs 3 (the report warns otherwise): "
+                     "add -S 'grid.seeds=[1,2,3]' (DVC cannot switch the grid's lists by profile, treeverse/dvc#8283)")
     if cfg.profile == "paper":
         measured = throughput is not None and all(cfg.model(m).hub_id in throughput["models"] for m in g.models)
         bounded = ", ".join((throughput or {}).get("bounded_by_padded", []))
@@ -252,7 +258,7 @@ def run(cfg, throughput_file: Path | None = None) -> str:
     lines += [
         "",
         "steps/run = ceil(examples / batch) x epochs; tuning rows are an upper bound (no trial pruned). GPU-h of "
-        "target rows include the dev evaluation after every epoch.",
+        "target rows include the evaluation after every epoch (MNLI dev, XNLI dev and test in every language).",
         f"disk: saved encoders only, fp32 (4 bytes/parameter): {total['disk_gb']:.1f} GB. DVC's cache holds a second "
         "copy unless cache.type is reflink/hardlink/symlink; a running phase also keeps up to two Trainer "
         "checkpoints (weights + AdamW moments, about 3x the encoder each) in work/.",

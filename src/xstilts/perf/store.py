@@ -2,20 +2,29 @@
 write for a grid cell, with no training. The bench times the report over stores of thousands of runs;
 ``tests/test_report.py`` checks the report against stores with a planted effect. Every MLflow call goes
 through :mod:`xstilts.tracking`.
+
+What a cell's runs can carry besides the evaluate run's metrics and predictions, as the phases log it: the
+intermediate task's own dev score, a ``train_loss`` curve, the target run's metrics (``dev_acc``: English
+MNLI dev), the per-epoch zero-shot XNLI of the target run (``epoch_xnli_<split>_acc_<lang>`` and ``_avg``
+with step = epoch 1..E, see :func:`epoch_metrics`) and each training run's budget (``train_examples``,
+``train_steps``, ``train_tokens``, ``train_seconds``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from xstilts import tasks, tracking
 from xstilts.grid import Cell
 from xstilts.io import write_json
 
 LR = 0.002  # the learning rate an intermediate run records (the report lists it beside the task's dev score)
+BUDGET = ("train_examples", "train_steps", "train_tokens", "train_seconds")  # a training run's budget metrics
 
 
 @contextlib.contextmanager
@@ -47,23 +56,41 @@ def _tags(cfg, phase: str, cell: Cell) -> dict[str, str]:
 
 def log_cell(experiment: str, cfg, cell: Cell, results: Path, predictions, metrics: Mapping[str, float], *,
              dev_score: float | None = None, curve: list[tuple[int, float]] = (),
-             target_metrics: Mapping[str, float] | None = None) -> None:
+             target_metrics: Mapping[str, float] | None = None,
+             epochs: Mapping[str, Sequence[tuple[int, float]]] | None = None,
+             budget: Mapping[str, float] | None = None, target_budget: Mapping[str, float] | None = None,
+             lr_source: str = "params") -> None:
     """The intermediate (none for the baseline: it trains nothing), target and evaluate runs of ``cell``,
-    each with its ``results/`` record. ``dev_score``: the intermediate task's own dev metric;
-    ``curve``: the ``train_loss`` history of both training runs; ``target_metrics``: the target run's;
-    ``predictions`` and ``metrics``: the evaluate run's (see :func:`log_evaluate`)."""
+    each with its ``results/`` record. ``dev_score``: the intermediate task's own dev metric; ``curve``: the
+    ``train_loss`` history of both training runs; ``target_metrics``: the target run's (e.g. ``dev_acc``);
+    ``epochs``: the target run's per-epoch histories (:func:`epoch_metrics`); ``budget`` and
+    ``target_budget``: the intermediate and target runs' ``train_*`` metrics; ``lr_source``: the
+    intermediate run's tag ``xstilts.lr_source``; ``predictions`` and ``metrics``: the evaluate run's (see
+    :func:`log_evaluate`)."""
     task = tasks.get(cell.task)
     run_id = None
     if task.head is not None:
-        dev = {f"dev_{task.dev_metric}": dev_score}
-        run_id = tracking.log_finished_run(
-            experiment, _tags(cfg, "intermediate", cell), dev, {"train_loss": list(curve)}, {"lr": LR}
-        )
+        values = {k: v for k, v in {f"dev_{task.dev_metric}": dev_score, **(budget or {})}.items() if v is not None}
+        tags = _tags(cfg, "intermediate", cell) | {tracking.TAG_PREFIX + "lr_source": lr_source}
+        run_id = tracking.log_finished_run(experiment, tags, values, {"train_loss": list(curve)}, {"lr": LR})
     _record(cell, results, "intermediate", run_id)
-    run_id = tracking.log_finished_run(experiment, _tags(cfg, "target", cell), target_metrics,
-                                       {"train_loss": list(curve)})
+    target = {**(target_metrics or {}), **(target_budget or {})}
+    history = {"train_loss": list(curve), **{k: list(v) for k, v in (epochs or {}).items()}}
+    run_id = tracking.log_finished_run(experiment, _tags(cfg, "target", cell), target, history)
     _record(cell, results, "target", run_id, target_metrics)
     log_evaluate(experiment, cfg, cell, results, predictions, metrics)
+
+
+def epoch_metrics(languages: Sequence[str], dev, test) -> dict[str, list[tuple[int, float]]]:
+    """The per-epoch XNLI histories a target run logs: ``dev`` and ``test`` are ``[epochs, languages]``
+    accuracies; returns ``{"epoch_xnli_<split>_acc_<lang>": [(epoch, value), ...], ..._avg: ...}``, epochs
+    counted from 1."""
+    out = {}
+    for split, values in (("dev", np.asarray(dev, float)), ("test", np.asarray(test, float))):
+        for j, lang in enumerate(languages):
+            out[f"epoch_xnli_{split}_acc_{lang}"] = [(e + 1, float(v)) for e, v in enumerate(values[:, j])]
+        out[f"epoch_xnli_{split}_acc_avg"] = [(e + 1, float(v)) for e, v in enumerate(values.mean(axis=1))]
+    return out
 
 
 def log_evaluate(experiment: str, cfg, cell: Cell, results: Path, predictions, metrics: Mapping[str, float],

@@ -7,10 +7,19 @@ batched searches, the per-example predictions once per evaluate run from its ``p
 artifact. Any gap is a loud :class:`XstiltsError` naming what is missing and the command that produces it:
 the report never shows an empty or silently partial table.
 
-Outputs in ``out_dir``: ``xnli_syntactic_vs_semantic.md`` (the analysis, :mod:`xstilts.report.markdown`),
-``xnli_results.csv`` (one row per evaluate run x split x language), ``metrics.json`` (for ``dvc metrics
-show``) and ``figures/*.png`` (:mod:`xstilts.report.figures`); all of them are then logged as the artifacts
-of one MLflow run of phase ``report``.
+The target runs' per-epoch zero-shot XNLI (``epoch_xnli_<split>_acc_<lang>``) is read in one batched
+history query; runs without it (older runs) make their section say "not logged", not a failure.
+
+One source of numbers: :mod:`xstilts.report.analysis` computes one plain-JSON dict (numbers unrounded),
+written as ``analysis.json``; the Markdown (:mod:`xstilts.report.markdown`) and the figures
+(:mod:`xstilts.report.figures`) are drawn from that dict only, so ``markdown.render(json.load(...))``
+gives the Markdown again. The deviation table (:mod:`xstilts.report.protocol`) reads the published
+protocols from ``protocols.yaml`` beside it; checkpoint selection is :mod:`xstilts.report.selection`.
+
+Outputs in ``out_dir``: ``xnli_syntactic_vs_semantic.md`` (the analysis), ``analysis.json`` (every number
+the Markdown shows), ``xnli_results.csv`` (one row per evaluate run x split x language), ``metrics.json``
+(numbers only, for ``dvc metrics show``) and ``figures/*.png``; all of them are then logged as the
+artifacts of one MLflow run of phase ``report``.
 """
 
 from xstilts.report.build import run

@@ -10,17 +10,23 @@ from pathlib import Path
 
 import numpy as np
 
-from xstilts import stats, tasks, tracking
+import xstilts.report.analysis as analysis
+import xstilts.report.protocol as protocol
+from xstilts import stats, tasks, tracking, typology
 from xstilts.errors import MissingUpstreamError, XstiltsError
 from xstilts.grid import Cell
 from xstilts.io import replacing_dir, write_json
-from xstilts.report.analysis import ALPHA, SPLITS, Analysis, analyse
+from xstilts.report.analysis import ALPHA, SPLITS
 from xstilts.report.figures import draw
 from xstilts.report.markdown import render
+from xstilts.report.selection import keys as epoch_keys
 
 log = logging.getLogger(__name__)
 
-MARKDOWN, CSV, METRICS, FIGURES = "xnli_syntactic_vs_semantic.md", "xnli_results.csv", "metrics.json", "figures"
+MARKDOWN, CSV, METRICS, ANALYSIS, FIGURES = (
+    "xnli_syntactic_vs_semantic.md", "xnli_results.csv", "metrics.json", "analysis.json", "figures"
+)
+SCHEMA = 1  # of analysis.json
 CSV_COLUMNS = ["model", "task", "family", "seed", "split", "language", "accuracy", "run_id"]
 PHASES = ("intermediate", "target", "evaluate")
 FAMILY_ORDER = {"baseline": 0, "syntactic": 1, "semantic": 2}
@@ -43,7 +49,7 @@ def run(
     """Write the report files, log them as an MLflow ``report`` run and return a summary.
 
     ``n_boot`` bootstrap replicates drawn with RNG seed ``boot_seed``; learning curves show the first
-    ``curve_seeds`` seeds of each cell (one metric-history request per curve). Returns ``{"run_id",
+    ``curve_seeds`` seeds of each cell (read in one batched history query). Returns ``{"run_id",
     "profile", "selection", "evaluate_runs", "files", "models"}``, ``models`` as in ``metrics.json``.
     """
     results_dir, out_dir = Path(results_dir), Path(out_dir)
@@ -54,22 +60,24 @@ def run(
     _check_runs(cfg, cells, records, runs, results_dir)
     evaluated = {cell: runs[records[cell]["evaluate"]["run_id"]] for cell in cells}
     correct = _read_predictions(cfg, cells, evaluated, results_dir)
-    analyses = {
-        model: analyse(cfg, model, conditions, records, runs, evaluated, correct, n_boot, boot_seed)
-        for model in cfg.grid.models
-    }
+    # the per-epoch XNLI of the target runs, in one batched read (runs without it: "not logged")
+    histories = tracking.metric_histories(
+        (records[cell]["target"]["run_id"] for cell in cells), epoch_keys(cfg.languages)
+    )
+    result = _analysis(cfg, conditions, cells, records, runs, evaluated, correct, histories, n_boot, boot_seed)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_csv(out_dir / CSV, cfg, cells, evaluated)
-    metrics = _metrics(cfg, analyses, len(cells))
+    metrics = _metrics(result)
     write_json(out_dir / METRICS, metrics)
     with replacing_dir(out_dir / FIGURES) as tmp:  # no stale figures of models no longer in the grid
-        names = [p.name for p in draw(analyses, records, curve_seeds, tmp)]
-    figures = [out_dir / FIGURES / name for name in names]
-    text = render(cfg, analyses, len(cells), n_boot, boot_seed, [f"{FIGURES}/{name}" for name in names])
-    _write_text(out_dir / MARKDOWN, text)
+        names = [p.name for p in draw(result, curve_seeds, tmp)]
+    result["figures"] = [f"{FIGURES}/{name}" for name in names]
+    write_json(out_dir / ANALYSIS, result)
+    _write_text(out_dir / MARKDOWN, render(result))
 
-    files = [out_dir / MARKDOWN, out_dir / CSV, out_dir / METRICS, *figures]
+    files = [out_dir / MARKDOWN, out_dir / ANALYSIS, out_dir / CSV, out_dir / METRICS,
+             *(out_dir / FIGURES / name for name in names)]
     params = {"n_boot": n_boot, "boot_seed": boot_seed, "evaluate_runs": len(cells), "selection": cfg.target.selection}
     with tracking.phase_run(cfg, "report", params=params) as report_run:
         tracking.log_metrics(_flat(metrics["models"]))
@@ -80,6 +88,51 @@ def run(
         "run_id": report_run.info.run_id, "profile": cfg.profile, "selection": cfg.target.selection,
         "evaluate_runs": len(cells), "files": [str(f) for f in files], "models": metrics["models"],
     }
+
+
+def _analysis(cfg, conditions, cells, records, runs, evaluated, correct, histories, n_boot, boot_seed) -> dict:
+    """The analysis dict (plain JSON) that the Markdown, the figures and analysis.json show."""
+    per_model = {
+        model: analysis.analyse(cfg, model, conditions, records, runs, evaluated, correct, histories, n_boot, boot_seed)
+        for model in cfg.grid.models
+    }
+    family = analysis.adjust(per_model)
+    seeds = list(cfg.grid.seeds)
+    warnings = []
+    if len(seeds) < analysis.MIN_SEEDS:
+        warnings.append(
+            f"only {len(seeds)} seed{'s' if len(seeds) != 1 else ''} per condition ({', '.join(map(str, seeds))}): the "
+            "spread over seeds is shown as n/a and the intervals reflect the test pairs "
+            f"{'only' if len(seeds) == 1 else 'and these few seeds'}; run at least {analysis.MIN_SEEDS} seeds, e.g. "
+            "`dvc exp run -S 'grid.seeds=[1,2,3]'` (`xstilts plan` shows the cost)"
+        )
+    by_model = {m: {"target": [], **{f"intermediate:{t}": [] for t in conditions}} for m in cfg.grid.models}
+    for cell in cells:
+        for phase in ("intermediate", "target"):
+            run_id = records[cell][phase].get("run_id")
+            if run_id:
+                key = "target" if phase == "target" else f"intermediate:{cell.task}"
+                by_model[cell.model][key].append(runs[run_id])
+    accuracy_avg = {m: {t: per_model[m]["accuracy"]["test"][t]["avg_mean"] for t in conditions} for m in per_model}
+    n_pairs = next(iter(correct.values())).shape[1]
+    return analysis.plain({
+        "schema": SCHEMA,
+        "profile": cfg.profile,
+        "selection": cfg.target.selection,
+        "languages": list(cfg.languages),
+        "grid": {"models": list(cfg.grid.models), "seeds": seeds,
+                 "conditions": [{"task": t, "family": tasks.get(t).family} for t in conditions]},
+        "evaluate_runs": len(cells),
+        "statistics": {"replicates": n_boot, "rng_seed": boot_seed, "level": analysis.LEVEL, "alpha": ALPHA,
+                       "min_p": 2 / (n_boot + 1), "test_pairs": n_pairs, "seed_resampling": "joint", "family": family},
+        "warnings": warnings,
+        "sources": {"word_order": typology.WORD_ORDER_SOURCE, "script": typology.SCRIPT_SOURCE,
+                    "distance": typology.URIEL_SOURCE},
+        "per_model": per_model,
+        "protocol": protocol.table(cfg, conditions, by_model),
+        "published": protocol.published(accuracy_avg, cfg.profile),
+        "figures": [],
+    })
 
 
 # -- the set of runs and its checks --------------------------------------------------------------------
@@ -218,21 +271,41 @@ def _read_predictions(cfg, cells, evaluated, results_dir) -> dict[Cell, np.ndarr
 # -- metrics.json and the other files ------------------------------------------------------------------
 
 
-def _metrics(cfg, analyses: dict[str, Analysis], n_runs: int) -> dict:
-    """A few numbers per model for ``dvc metrics show`` (accuracies as fractions)."""
+def _metrics(result: dict) -> dict:
+    """A few numbers per model for ``dvc metrics show`` (accuracies as fractions; numbers only, no strings)."""
     models = {}
-    for model, a in analyses.items():
-        c = a.contrast
+    for model, m in result["per_model"].items():
+        c = next(x for x in m["comparisons"] if x["name"] == analysis.CONTRAST)
+        gap = {r["task"]: r for r in m["transfer_gap"]["conditions"]}
         models[model] = {
-            "test_avg": {t: round(float(a.acc["test"][t].mean()), 6) for t in a.conditions},
+            "test_avg": {t: _round(s["avg_mean"]) for t, s in m["accuracy"]["test"].items()},
             "syntactic_minus_semantic": {
-                "avg": round(float(c.estimate[-1]), 6), "ci_low": round(float(c.low[-1]), 6),
-                "ci_high": round(float(c.high[-1]), 6), "p": round(float(c.p_value[-1]), 6),
-                "languages_holm": int((a.holm < ALPHA).sum()), "languages_bh": int((a.bh < ALPHA).sum()),
+                "avg": _round(c["avg"]["estimate"]), "ci_low": _round(c["avg"]["low"]),
+                "ci_high": _round(c["avg"]["high"]), "p": _round(c["avg"]["p"]),
+                "languages_holm": c["significant_holm"], "languages_bh": c["significant_bh"],
             },
-            "delta_vs_none": {t: round(float(e.estimate[-1]), 6) for t, e in a.vs_none.items()},
+            "delta_vs_none": {x["a"][0]: _round(x["avg"]["estimate"]) for x in m["comparisons"] if x["b"] == ["none"]},
+            "transfer_gap": {t: _round(r["gap"]) for t, r in gap.items()},
         }
-    return {"profile": cfg.profile, "selection": cfg.target.selection, "evaluate_runs": n_runs, "models": models}
+        models[model] = _numbers_only(models[model])
+    return {"evaluate_runs": result["evaluate_runs"], "models": models}
+
+
+def _round(x):
+    return None if x is None else round(float(x), 6)
+
+
+def _numbers_only(tree: dict) -> dict:
+    """Drop entries without a number (not logged): dvc metrics and MLflow take numbers only."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            value = _numbers_only(value)
+            if value:
+                out[key] = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = value
+    return out
 
 
 def _write_csv(path: Path, cfg, cells: list[Cell], evaluated) -> None:
