@@ -72,7 +72,7 @@ def test_bad_cli_values_are_one_line_with_exit_2(capsys, workdir):
         (["intermediate", "--seed", "-1"], "--seed must be an integer in [0, 4294967295], got -1"),
         (["intermediate", "--seed", "4294967296"], "--seed must be an integer in [0, 4294967295], got 4294967296"),
         (["intermediate", "--seed", "1.5"], "--seed must be an integer, got '1.5'"),
-        (["pretrained", "--seed", "-1"], "--seed must be an integer in [0, 4294967295], got -1"),
+        (["target", "--seed", "-1"], "--seed must be an integer in [0, 4294967295], got -1"),
         (["intermediate", "--task", "sts-b", "--lr", "nan"], "--lr must be a finite number, got nan"),
         (["intermediate", "--task", "sts-b", "--lr", "inf"], "--lr must be a finite number, got inf"),
         (["intermediate", "--task", "sts-b", "--lr", "-1"], "--lr must be > 0, got -1.0"),
@@ -108,3 +108,21 @@ def test_bad_values_fail_in_one_line_before_any_work(capsys, workdir, monkeypatc
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("xstilts: error: ") and message in err
     assert sorted(p.name for p in workdir.iterdir()) == ["params.yaml"]  # nothing created: no mlflow.db, no data/
+
+
+def test_help_names_the_allowed_values_and_real_defaults(capsys, monkeypatch):
+    """--help lists params.yaml's models and tasks with the grid's first entries as defaults, the learning-rate
+    rule, and no --seed for the pretrained phase (its seed is pretrained.seed)."""
+    from xstilts.cli import main
+
+    monkeypatch.setenv("COLUMNS", "400")  # argparse wraps at the terminal's width, even inside "ud-pos"
+    with pytest.raises(SystemExit):
+        main(["intermediate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "one of mbert, xlmr, xlmr-large (default: mbert)" in text
+    assert "one of none, ud-parse, sts-b, ud-pos (default: none)" in text
+    assert "tuned_lr.json when tune.use_tuned_lr" in text and "smoke or paper" in text
+    with pytest.raises(SystemExit) as exit_info:
+        main(["pretrained", "--seed", "3"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --seed 3" in capsys.readouterr().err

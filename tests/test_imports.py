@@ -16,14 +16,15 @@ SRC = REPO / "src"
 # Reading src/xstilts in this order shows the protocol first: data -> tasks/heads/config -> train/evaluate
 # -> phases/tune -> report; the tooling (perf) and the CLI sit on top.
 LAYERS = [
-    ("base", ["xstilts", "xstilts.errors", "xstilts.paths", "xstilts.io", "xstilts.grid", "xstilts.lifeline"]),
+    ("base", ["xstilts", "xstilts.errors", "xstilts.paths", "xstilts.io", "xstilts.grid", "xstilts.lifeline",
+              "xstilts.distributed"]),
     ("data and records", ["xstilts.data", "xstilts.parsing", "xstilts.stats", "xstilts.typology", "xstilts.score",
                           "xstilts.tracking"]),
     ("tasks and configuration", ["xstilts.tasks", "xstilts.heads", "xstilts.config"]),
     ("training", ["xstilts.train", "xstilts.models", "xstilts.evaluate"]),
     ("phases", ["xstilts.prepare", "xstilts.phases", "xstilts.tune", "xstilts.upstream"]),
     ("report", ["xstilts.report"]),
-    ("tooling", ["xstilts.perf"]),
+    ("tooling", ["xstilts.perf", "xstilts.launch"]),
     ("command line", ["xstilts.cli", "xstilts.__main__"]),
 ]
 

@@ -1,5 +1,6 @@
 """The phases end to end at reduced scale, through the real CLI, in a scratch project directory."""
 
+import hashlib
 import json
 import math
 import signal
@@ -360,3 +361,110 @@ def test_a_killed_target_phase_logs_every_epoch_once_as_undisturbed(project, tmp
     assert {k: v for k, v in evaluation.items()} == {k: metrics[f"epoch_{k}"][-1][1] for k in evaluation}
     budget = read(cwd / "results" / "mbert" / "none" / "seed1" / "target.json")["budget"]
     assert (budget["train_steps"], budget["train_examples"]) == (4, 60)
+
+
+# -- what a cell's runs record for the MLflow UI, and the exported model -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def tracked(project, tmp_path_factory):
+    """mbert / sts-b / seed 1 trained and evaluated once, in its own store: (root, client, experiment, runs by
+    phase) for the tests of what the runs record."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("tracked")
+    for name in ("params.yaml", "data", "models", "results"):
+        (shutil.copytree if (project / name).is_dir() else shutil.copy)(project / name, root / name)
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        xstilts("intermediate", "--model", "mbert", "--task", "sts-b", "--seed", "1", "--no-upstream")
+        xstilts("target", "--model", "mbert", "--task", "sts-b", "--seed", "1", "--evaluate", "--no-upstream")
+    client = mlflow.MlflowClient(uri)
+    experiment = client.get_experiment_by_name("xstilts-smoke")
+    found = {r.data.tags["xstilts.phase"]: r for r in client.search_runs([experiment.experiment_id])}
+    return root, client, experiment, found
+
+
+def test_the_experiment_opens_on_the_runs_with_a_description(tracked):
+    _, _, experiment, _ = tracked
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # not MLflow 3's GenAI view
+    assert "**evaluate** runs" in experiment.tags["mlflow.note.content"]
+
+
+def test_each_run_describes_itself_and_links_its_upstream_runs(tracked):
+    root, _, experiment, found = tracked
+    cell = root / "results" / "mbert" / "sts-b" / "seed1"
+    ids = {phase: read(cell / f"{phase}.json")["run_id"] for phase in ("intermediate", "target", "evaluate")}
+    pretrained = read(root / "results" / "mbert" / "pretrained.json")["run_id"]  # logged in the project's store
+
+    def link(phase):
+        return f"[`{ids[phase]}`](#/experiments/{experiment.experiment_id}/runs/{ids[phase]})"
+
+    notes = {phase: found[phase].data.tags["mlflow.note.content"] for phase in ids}
+    for phase, note in notes.items():
+        assert note.startswith(f"**{phase}**: ") and "model `mbert`, task `sts-b`, family `semantic`, seed `1`, " \
+            "profile `smoke`." in note, phase
+    assert f"- pretrained: `{pretrained}` (not in this tracking store)" in notes["intermediate"]
+    assert notes["target"].endswith(f"Upstream runs:\n- intermediate: {link('intermediate')}\n- pretrained: "
+                                    f"`{pretrained}` (not in this tracking store)")
+    assert f"Upstream runs:\n- target: {link('target')}\n- intermediate: {link('intermediate')}\n" in notes["evaluate"]
+
+
+def test_the_evaluate_run_carries_the_cells_settings(tracked):
+    root, _, _, found = tracked
+    cell = root / "results" / "mbert" / "sts-b" / "seed1"
+    params = found["evaluate"].data.params
+    expected = {"model": "mbert", "task": "sts-b", "seed": "1", "selection": "final",
+                "intermediate_lr": str(read(cell / "intermediate.json")["recipe"]["lr"]),
+                "target_lr": str(read(cell / "target.json")["recipe"]["lr"])}  # fmt: skip
+    assert {k: params.get(k) for k in expected} == expected
+    digest = found["evaluate"].data.tags["xstilts.predictions_sha256"]
+    assert digest == read(cell / "evaluate.json")["predictions_sha256"]
+    assert digest == hashlib.sha256((cell / "predictions.parquet").read_bytes()).hexdigest()
+
+
+def test_each_run_logs_its_datasets(tracked):
+    root, _, _, found = tracked
+    manifest = read(root / "data" / "prepared" / "manifest.json")["splits"]
+    expected = {
+        "intermediate": {"stsb_train": "training", "stsb_dev": "validation"},
+        "target": {"mnli_train": "training", "mnli_dev": "validation", "xnli_dev": "validation", "xnli_test": "test"},
+        "evaluate": {"xnli_dev": "validation", "xnli_test": "test"},
+    }
+    for phase, contexts in expected.items():
+        inputs = found[phase].inputs.dataset_inputs
+        logged = {i.dataset.name: (i.dataset.digest, {t.key: t.value for t in i.tags}["mlflow.data.context"])
+                  for i in inputs}  # fmt: skip
+        assert logged == {name: (manifest[name]["sha256"][:36], context) for name, context in contexts.items()}, phase
+
+
+def test_the_training_curves_hold_everything_the_trainer_logs(tracked):
+    _, client, _, found = tracked
+    for phase in ("intermediate", "target"):
+        run_id = found[phase].info.run_id
+        steps = {key: [m.step for m in client.get_metric_history(run_id, key)]
+                 for key in ("train_loss", "grad_norm", "learning_rate", "epoch")}  # fmt: skip
+        assert len(steps["train_loss"]) >= 2 and len(set(steps["train_loss"])) == len(steps["train_loss"]), phase
+        assert steps["grad_norm"] == steps["learning_rate"] == steps["train_loss"], phase
+        assert set(steps["train_loss"]) <= set(steps["epoch"]), phase  # epoch also comes with the closing summary
+        assert "train_loss_mean" in found[phase].data.metrics  # the Trainer's closing average, off the curve
+
+
+def test_the_exported_model_predicts_as_the_package_in_a_pipeline(tracked):
+    from transformers import pipeline
+
+    from xstilts.data import NLI_LABELS
+
+    root, _, _, _ = tracked
+    cell = root / "results" / "mbert" / "sts-b" / "seed1"
+    package = pd.read_parquet(cell / "predictions.parquet").query("split == 'test'")
+    pairs = pd.read_parquet(root / "data" / "prepared" / "xnli_test.parquet")
+    pairs = pairs[pairs.language.isin(["en", "de"]) & (pairs.pair_id < 6)].merge(package, on=["language", "pair_id"])
+    assert len(pairs) == 12
+    exported = root / "models" / "target" / "mbert" / "sts-b" / "seed1" / "hf"
+    classify = pipeline("text-classification", model=str(exported))
+    got = classify([{"text": p, "text_pair": h} for p, h in zip(pairs.premise, pairs.hypothesis, strict=True)])
+    assert [g["label"] for g in got] == [NLI_LABELS[p] for p in pairs.prediction]
+    assert classify.model.config.id2label == dict(enumerate(NLI_LABELS))

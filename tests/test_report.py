@@ -17,11 +17,13 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
+import optuna
 import pandas as pd
 import pytest
+from mlflow.entities import Metric
 
 from tests.helpers import REPO
-from xstilts import config, report, tracking, typology
+from xstilts import config, report, tasks, tracking, typology
 from xstilts.errors import MissingUpstreamError, XstiltsError
 from xstilts.grid import Cell
 from xstilts.perf.store import epoch_metrics, log_cell, log_evaluate, opened
@@ -34,6 +36,7 @@ PAIRS = {"dev": 20, "test": 60}
 RATES = {("mbert", "none"): 0.5, ("mbert", "ud-parse"): 0.7, ("mbert", "sts-b"): 0.5,
          ("xlmr", "none"): 0.55, ("xlmr", "ud-parse"): 0.45, ("xlmr", "sts-b"): 0.65}
 LABELS = np.array(["entailment", "neutral", "contradiction"])
+LR_RANGE = {"lr": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True)}
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +96,13 @@ def _log_cell(experiment, cfg, cell, root):
     frame, metrics = _predictions(cfg, cell.model, cell.task, cell.seed)
     log_cell(experiment, cfg, cell, root / "results", frame, metrics, dev_score=0.6 + 0.05 * cell.seed, curve=curve,
              target_metrics={"dev_acc": 0.6})
+    # the dev metric after every epoch (epoch_dev_<metric>, as the phases log it): the learning curves
+    epochs = {"intermediate": f"epoch_dev_{tasks.get(cell.task).dev_metric}", "target": "epoch_dev_acc"}
+    for phase, key in epochs.items():
+        run_id = _run_id(root, cell.model, cell.task, cell.seed, phase)
+        if run_id:
+            points = [Metric(key, 0.4 + 0.1 * epoch + 0.01 * cell.seed, 0, epoch) for epoch in (1, 2, 3)]
+            mlflow.MlflowClient().log_batch(run_id, metrics=points)
 
 
 def _run_id(root, model, task, seed, phase="evaluate"):
@@ -111,10 +121,14 @@ def test_the_report_answers_per_model_with_the_runs_numbers(store):
     client = mlflow.MlflowClient()
 
     csv = pd.read_csv(store / "reports" / "xnli_results.csv")
-    assert list(csv.columns) == ["model", "task", "family", "seed", "split", "language", "accuracy", "run_id"]
+    assert list(csv.columns) == ["model", "task", "family", "seed", "split", "language", "accuracy"]
     assert len(csv) == 2 * 3 * 2 * 2 * 15  # models x tasks x seeds x splits x languages
-    for run_id, rows in csv.groupby("run_id"):
-        metrics = client.get_run(run_id).data.metrics
+    runs = json.loads((store / "reports" / "runs.json").read_text())  # the run ids live here only
+    assert runs["report"] == summary["run_id"]
+    evaluate = {(model, r["task"], r["seed"]): r["evaluate"] for model, cells in runs["runs"].items() for r in cells}
+    assert evaluate["mbert", "sts-b", 2] == _run_id(store, "mbert", "sts-b", 2)
+    for (model, task, seed), rows in csv.groupby(["model", "task", "seed"]):
+        metrics = client.get_run(evaluate[model, task, seed]).data.metrics
         for row in rows.itertuples():
             assert row.accuracy == metrics[f"xnli_{row.split}_acc_{row.language}"]
     assert set(csv["family"]) == {"baseline", "syntactic", "semantic"}
@@ -508,11 +522,16 @@ def test_a_run_recorded_for_another_cell(store):
 
 def test_a_run_without_its_predictions_artifact(store):
     run_id = _relog_evaluate(store, "mbert", "ud-parse", 2, artifact=False)
+    _report()  # the workspace's predictions.parquet is the file the run wrote (tests/test_moved.py)
+    (store / "results" / "mbert" / "ud-parse" / "seed2" / "predictions.parquet").unlink()
     with pytest.raises(XstiltsError) as err:
         _report()
-    assert str(err.value) == (
-        f"MLflow run {run_id} (results/mbert/ud-parse/seed2/evaluate.json) has no artifact predictions.parquet; "
-        "run `dvc repro -f target@mbert-ud-parse-2`"
+    message = str(err.value)
+    assert message.startswith(
+        f"MLflow run {run_id} (results/mbert/ud-parse/seed2/evaluate.json) has no artifact predictions.parquet ("
+    )
+    assert message.endswith(
+        "and results/mbert/ud-parse/seed2/predictions.parquet is missing; run `dvc repro -f target@mbert-ud-parse-2`"
     )
 
 
@@ -552,3 +571,124 @@ def test_no_report_run_is_logged_when_the_report_fails(store):
     runs = mlflow.search_runs(experiment_names=["xstilts-smoke"], filter_string="tags.`xstilts.phase` = 'report'",
                               output_format="list")
     assert runs == [] and not (store / "reports" / "xnli_syntactic_vs_semantic.md").exists()
+
+
+# -- git-tracked files that stay put, dvc plots, figures to trust --------------------------------------
+
+TRACKED = ("xnli_syntactic_vs_semantic.md", "xnli_results.csv", "analysis.json", "metrics.json", "figures", "plots")
+
+
+def _tracked(reports: Path) -> dict[str, bytes]:
+    """The report's git-tracked files (dvc.yaml: cache: false), by path."""
+    paths = [p for name in TRACKED for p in ([reports / name] if (reports / name).is_file()
+                                             else sorted((reports / name).rglob("*")))]
+    return {str(p.relative_to(reports)): p.read_bytes() for p in paths if p.is_file()}
+
+
+def test_the_same_numbers_from_new_runs_leave_the_git_tracked_files_byte_identical(store):
+    first = _report(curve_seeds=1)
+    before = _tracked(store / "reports")
+    assert {"plots/xnli_by_language.csv", "plots/learning_curves/ud-parse.csv", "figures/average_ci.png"} <= set(before)
+    cfg = config.load("params.yaml", SMALL)
+    experiment = tracking.experiment_id(cfg.profile)
+    for task in cfg.grid.tasks:  # the whole grid logged again: every run id changes, no number does
+        for seed in cfg.grid.seeds:
+            _log_cell(experiment, cfg, Cell("mbert", task, seed), store)
+    second = _report(curve_seeds=1)
+    assert second["run_id"] != first["run_id"]
+    assert _tracked(store / "reports") == before
+    ids = json.loads((store / "reports" / "runs.json").read_text())
+    assert ids["runs"]["mbert"][0]["target"] == _run_id(store, "mbert", "none", 1, "target")
+    for name, data in before.items():  # no run id and no date in any of them
+        assert b"run_id" not in data and _run_id(store, "mbert", "none", 1).encode() not in data, name
+        assert not re.search(rb"20\d\d-\d\d-\d\d", data), name
+
+
+def test_metrics_json_holds_no_string_at_any_depth(planted):
+    # the planted store logs budgets and per-epoch XNLI: every section of metrics.json is filled
+    analysis, _ = planted
+    metrics = report.build._metrics(analysis)
+
+    def leaves(tree):
+        for value in tree.values():
+            yield from leaves(value) if isinstance(value, dict) else [value]
+
+    assert set(metrics["models"]["mbert"]) == {"test_avg", "syntactic_minus_semantic", "delta_vs_none", "transfer_gap"}
+    assert all(type(v) in (int, float) for v in leaves(metrics))
+
+
+def test_dvc_plots_show_draws_every_plot(store, tmp_path):
+    import subprocess
+    import sys
+
+    from xstilts import tune
+
+    _report(curve_seeds=1)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    dvc = [sys.executable, "-m", "dvc"]
+    subprocess.run([*dvc, "init", "--no-scm", "-q"], cwd=repo, check=True)
+    shutil.copytree(REPO / ".dvc" / "plots", repo / ".dvc" / "plots")  # the custom templates
+    for name in ("plots", "figures"):
+        shutil.copytree(store / "reports" / name, repo / "reports" / name)
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(REPO / name, repo / name)
+    study = optuna.create_study(direction="maximize")
+    for lr, value in ((1e-4, 0.5), (3e-4, 0.7), (1e-3, 0.6)):
+        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=LR_RANGE, value=value))
+    tune.write_history(study.get_trials(), repo / "results" / "mbert" / "ud-parse" / tune.HISTORY, "dev LAS")
+    shown = subprocess.run([*dvc, "plots", "show", "--json"], cwd=repo, check=True, capture_output=True, text=True)
+    rendered = {plot_id: found[0] for plot_id, found in json.loads(shown.stdout)["data"].items() if found}
+    assert rendered["reports/figures/average_ci.png"]["type"] == "image"
+    plots = {plot_id: found["content"] for plot_id, found in rendered.items() if found["type"] == "vega"}
+    curves = "reports/plots/learning_curves/"
+    for plot_id, y in ((f"{curves}ud-parse.csv", "dev LAS"), (f"{curves}sts-b.csv", "dev Spearman"),
+                       (f"{curves}target-mnli.csv", "MNLI dev accuracy"),
+                       ("results/mbert/ud-parse/tuning_history.csv", "dev LAS")):
+        assert plots[plot_id]["encoding"]["y"]["title"] == y, plot_id
+        assert {row["series"] for row in plots[plot_id]["data"]["values"]} > set(), plot_id
+    bars = plots["xnli_by_language"]
+    assert len(bars["data"]["values"]) == 3 * 15  # mbert x conditions x languages
+    assert bars["spec"]["layer"][1]["encoding"]["x"] == {"datum": 0.3333}  # the chance line
+
+
+def test_figures_show_chance_legends_outside_and_each_tasks_own_metric(store, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from xstilts.report import figures
+
+    drawn, renderers, save = {}, {}, figures._save
+
+    def keep(plt, fig, path):  # the figure, and its renderer while it has one (closing drops it)
+        drawn[path.name], renderers[path.name] = fig, fig.canvas.get_renderer()
+        return save(plt, fig, path)
+
+    monkeypatch.setattr(figures, "_save", keep)
+    _report(curve_seeds=1)
+    average = drawn["average_ci.png"].axes[0]
+    assert [line.get_ydata()[0] for line in average.lines if line.get_linestyle() == "--"] == [pytest.approx(100 / 3)]
+    renderer = renderers["average_ci.png"]
+    assert not average.get_legend().get_window_extent(renderer).overlaps(average.get_window_extent(renderer))
+
+    curves = drawn["learning_curves_mbert.png"].axes
+    assert [ax.get_ylabel() for ax in curves] == ["dev LAS", "dev Spearman", "MNLI dev accuracy (%)"]
+    assert curves[0].get_title() == "ud-parse, lr 0.002" and len(curves[0].lines) == 1
+    assert any(list(line.get_ydata()) == [pytest.approx(100 / 3)] * 2 for line in curves[2].lines)
+    renderer = renderers["learning_curves_mbert.png"]
+    for ax in curves:
+        assert not ax.get_legend().get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+
+    # a Holm-significant language is marked; the avg row (not in the family) never is
+    analysis = json.loads((store / "reports" / "analysis.json").read_text())
+    m = analysis["per_model"]["mbert"]
+    m["comparisons"][1]["p_holm"][0] = 0.001  # ud-parse − none in the first language
+    figures._heatmap(plt, analysis, m, store / "heatmap.png")
+    ax = drawn["heatmap.png"].axes[0]
+    marked = [(t.get_position(), t.get_text()) for t in ax.texts if t.get_text().endswith("*")]
+    assert [position for position, _ in marked] == [(0, 0)]
+    assert "* Holm-adjusted p < 0.05" in ax.get_title()
+
+
+def test_learning_rates_are_shown_to_three_significant_digits():
+    assert [markdown.format_lr(x) for x in ("0.000512345678", 2e-05, "0.002", "?")] == ["0.000512", "2e-05", "0.002",
+                                                                                      "?"]

@@ -103,3 +103,20 @@ def test_a_phase_under_another_entry_point_is_nested_in_its_own_experiment(cfg, 
     child = _only_run()
     assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
     assert os.environ["MLFLOW_RUN_ID"] == parent.info.run_id  # left as it was for later phases
+
+
+def test_every_experiment_xstilts_uses_opens_on_its_runs_and_keeps_a_users_description(cfg, monkeypatch):
+    client = mlflow.MlflowClient()
+    older = client.create_experiment("xstilts-smoke")  # made before xstilts labelled its experiments
+    assert tracking.experiment_id("smoke") == older
+    mlflow.set_experiment("Default-like")  # e.g. `mlflow run --experiment-name Default-like`
+    with mlflow.start_run(tags={"mlflow.project.entryPoint": "intermediate"}) as launched:
+        pass
+    client.set_experiment_tag(launched.info.experiment_id, "mlflow.note.content", "my own notes")
+    monkeypatch.setenv("MLFLOW_RUN_ID", launched.info.run_id)
+    with tracking.phase_run(cfg, "intermediate", model="xlmr", task="ud-parse", seed=2):
+        pass
+    for experiment, note in ((older, "xstilts, profile `smoke`: "), (launched.info.experiment_id, "my own notes")):
+        tags = client.get_experiment(experiment).tags
+        assert tags["mlflow.experimentKind"] == "custom_model_development"
+        assert tags["mlflow.note.content"].startswith(note)

@@ -342,3 +342,53 @@ def test_storage_error_other_than_a_race_is_one_line(monkeypatch):
     monkeypatch.setattr(optuna.storages, "RDBStorage", refuse)
     with pytest.raises(ConfigError, match=r"postgresql://bob:\*\*\*@db/optuna: cannot open .*permission denied"):
         tune_module.open_storage("postgresql://bob:pw@db/optuna")
+
+
+# -- the search's history for dvc plots, and its figures -------------------------------------------------
+
+
+def _finished_study(values):
+    """A study whose trials ended with ``values`` (None: pruned), without training."""
+    from optuna.trial import TrialState, create_trial
+
+    study = optuna.create_study(direction="maximize")
+    lr = {"lr": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True)}
+    for i, value in enumerate(values):
+        state = TrialState.PRUNED if value is None else TrialState.COMPLETE
+        study.add_trial(create_trial(params={"lr": 1e-4 * (i + 1)}, distributions=lr, value=value, state=state))
+    return study
+
+
+def test_the_history_has_each_completed_trial_and_the_best_so_far(tmp_path):
+    study = _finished_study([0.5, None, 0.4, 0.7])
+    path = tune_module.write_history(study.get_trials(), tmp_path / "tuning_history.csv", "dev LAS")
+    assert path.read_text().splitlines() == [
+        "trial,lr,series,dev LAS",
+        "0,0.0001,trial,0.5", "0,0.0001,best so far,0.5",
+        "2,0.00030000000000000003,trial,0.4", "2,0.0001,best so far,0.5",
+        "3,0.0004,trial,0.7", "3,0.0004,best so far,0.7",
+    ]
+
+
+def test_the_baseline_writes_an_empty_history(workdir):
+    from xstilts import config
+
+    tune_module.run(config.load("params.yaml"), "mbert", "none", train_trial=None)
+    history = workdir / "results" / "mbert" / "none" / tune_module.HISTORY
+    assert history.read_text() == "trial,lr,series,dev metric\n"  # a declared DVC output, with no trials
+
+
+def test_optuna_figures_name_the_metric_and_keep_the_legend_off_the_trials():
+    import matplotlib.pyplot as plt
+
+    figures = dict(tune_module.figures(_finished_study([0.5, 0.6, 0.4]), "dev Spearman"))
+    assert set(figures) == {"optimization_history", "lr_vs_metric"}
+    for figure in figures.values():
+        assert figure.axes[0].get_ylabel() == "dev Spearman"
+    history = figures["optimization_history"].axes[0]
+    legend = history.get_legend()
+    assert "Objective Value" not in [t.get_text() for t in legend.get_texts()]
+    renderer = figures["optimization_history"].canvas.get_renderer()
+    assert not legend.get_window_extent(renderer).overlaps(history.get_window_extent(renderer))
+    for figure in figures.values():
+        plt.close(figure)

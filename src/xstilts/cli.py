@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 
-from xstilts import __version__
+from xstilts import __version__, distributed
 from xstilts.errors import XstiltsError
 
 log = logging.getLogger("xstilts")
@@ -24,7 +24,7 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--profile",
         type=lambda text: text or None,  # "" (MLproject's default) means: the profile in the parameters file
-        help="smoke or paper; overrides `profile` in the parameters file",
+        help="smoke or paper (default: `profile` in the parameters file)",
     )
     group.add_argument(
         "-S",
@@ -80,14 +80,40 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell_options(parser: argparse.ArgumentParser, task: bool = True, lr: bool = False) -> None:
+@functools.cache
+def _grid_help() -> dict[str, str]:
+    """What --help says about --model/--task/--seed: the names and defaults of ./params.yaml (read as plain
+    YAML, so that --help stays fast; the strict check runs when a command loads the configuration)."""
+    import yaml
+
+    try:
+        with open("params.yaml", encoding="utf-8") as file:
+            params = yaml.safe_load(file)
+        grid = params["grid"]
+        return {"models": ", ".join(params["models"]), "tasks": ", ".join(params["tasks"]),
+                "model": grid["models"][0], "task": grid["tasks"][0], "seed": str(grid["seeds"][0])}  # fmt: skip
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError):  # not in a project: say where they come from
+        return {
+            "models": "the keys of models: in params.yaml", "tasks": "the keys of tasks: in params.yaml",
+            "model": "first of grid.models", "task": "first of grid.tasks", "seed": "first of grid.seeds",
+        }  # fmt: skip
+
+
+def _cell_options(parser: argparse.ArgumentParser, task: bool = True, lr: bool = False, seed: bool = True) -> None:
     """--model/--task/--seed; empty values (MLproject's defaults) mean the first entry of the grid."""
-    parser.add_argument("--model", default="", help="model name (default: first of grid.models)")
+    known = _grid_help()
+    parser.add_argument("--model", default="", help=f"one of {known['models']} (default: {known['model']})")
     if task:
-        parser.add_argument("--task", default="", help="intermediate task (default: first of grid.tasks)")
-    parser.add_argument("--seed", default="", help="seed (default: first of grid.seeds)")
+        parser.add_argument("--task", default="", help=f"intermediate task, one of {known['tasks']} "
+                            f"(default: {known['task']})")  # fmt: skip
+    if seed:
+        parser.add_argument("--seed", default="", help=f"integer in [0, 2^32-1] (default: {known['seed']})")
     if lr:
-        parser.add_argument("--lr", default="", help="learning rate (default: the task's value in params.yaml)")
+        parser.add_argument(
+            "--lr", default="",
+            help="learning rate (default, in this order: -S tasks.<task>.train.lr, the tuned rate in "
+            "results/<model>/<task>/tuned_lr.json when tune.use_tuned_lr, tasks.<task>.train.lr in params.yaml)",
+        )  # fmt: skip
     parser.add_argument(
         "--no-upstream",
         dest="upstream",
@@ -105,7 +131,8 @@ def _cell(args: argparse.Namespace):
     cfg = _load_config(args)
     model = check_choice("--model", args.model or cfg.grid.models[0], cfg.models)
     task = check_choice("--task", getattr(args, "task", "") or cfg.grid.tasks[0], cfg.tasks)
-    seed = _number("--seed", args.seed, int, "seed") if str(args.seed) != "" else cfg.grid.seeds[0]
+    given = str(getattr(args, "seed", ""))
+    seed = _number("--seed", given, int, "seed") if given != "" else cfg.grid.seeds[0]
     lr = _number("--lr", args.lr, float, "lr") if getattr(args, "lr", "") not in ("", None) else None
     return cfg, Cell(model, task, seed), lr
 
@@ -205,6 +232,35 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_launch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xstilts import config, launch
+    from xstilts.errors import ConfigError
+
+    if args.launch_command == "status":
+        print(launch.status(Path.cwd()))
+        return 0
+    if args.launch_command == "cancel":
+        print(launch.cancel(Path.cwd()))
+        return 0
+    # the jobs run dvc.yaml with params.yaml as it is: -S may size the jobs, not change what they compute
+    for item in args.overrides:
+        if not item.startswith("cluster."):
+            raise ConfigError(f"launch: -S {item}: only cluster.* can be set here (the jobs run params.yaml as it "
+                              "is; change the pipeline's parameters in params.yaml)")  # fmt: skip
+    # times and sizes are strings to SLURM, not YAML's numbers (YAML 1.1 reads 24:00:00 as 86400)
+    overrides = [
+        f"{key}={json.dumps(value)}" if key.rsplit(".", 1)[-1] in ("time", "mem") and value[:1] not in "\"'" else item
+        for item in args.overrides
+        for key, _, value in [item.partition("=")]
+    ]
+    cfg = config.load(args.params, overrides)
+    print(launch.slurm(cfg, Path.cwd(), partition=args.partition or None, uri=args.tracking_uri or None,
+                       dry_run=args.dry_run))  # fmt: skip
+    return 0
+
+
 def _number(flag: str, text: str, kind: type, name: str) -> int | float:
     """``text`` of ``flag`` as ``kind``, in the range that params.yaml allows for the key ``name``, so a
     flag and the parameter it stands for (--seed / grid.seeds, --lr / tasks.<task>.train.lr) obey one rule."""
@@ -280,8 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     pre = commands.add_parser(
         "pretrained",
         help="phase (i): build + warm up the tiny model (smoke) or snapshot the hub model (paper)",
+        description="One pretrained model per name, shared by every seed of the later phases (its own seed is "
+        "pretrained.seed in params.yaml).",
     )
-    _cell_options(pre, task=False)
+    _cell_options(pre, task=False, seed=False)
     pre.set_defaults(func=cmd_pretrained)
 
     inter = commands.add_parser("intermediate", help="phase (ii): train the pretrained encoder on an intermediate task")
@@ -318,8 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="the syntactic-vs-semantic XNLI analysis of the grid's runs (reads the MLflow tracking store)",
         description="Reads the runs recorded in results/ for the cells of grid.* (FINISHED runs only) from "
-        "the tracking store and writes reports/xnli_syntactic_vs_semantic.md, xnli_results.csv, "
-        "metrics.json and figures/; logs them as an MLflow run (phase report).",
+        "the tracking store, computes everything once into reports/analysis.json and renders from it "
+        "reports/xnli_syntactic_vs_semantic.md, xnli_results.csv, metrics.json (numbers only), figures/ and "
+        "plots/ (dvc plots); the run ids behind it go to reports/runs.json; logs them as an MLflow run (phase report).",
     )
     _config_options(rep)
     rep.set_defaults(func=cmd_report)
@@ -342,6 +401,32 @@ def build_parser() -> argparse.ArgumentParser:
     _config_options(pla)
     pla.set_defaults(func=cmd_plan)
 
+    lau = commands.add_parser(
+        "launch",
+        help="run the DVC pipeline on a SLURM cluster: one job per stage that is not up to date (docs/cluster.md)",
+    )
+    lau_commands = lau.add_subparsers(dest="launch_command", required=True, metavar="ACTION")
+    slu = lau_commands.add_parser(
+        "slurm",
+        help="submit a job per stage that is not up to date, with afterok dependencies along the DVC DAG",
+        description="Submits `dvc repro --single-item <stage>` as one sbatch job per stage that `dvc status` "
+        "reports (and every stage downstream of one), each after the jobs of its upstream stages "
+        "(--dependency=afterok), sized by params.yaml's cluster block. Run it in the repository root on a "
+        "filesystem the nodes share. Again: submits only what is still missing (jobs still queued or running, "
+        "recorded in logs/slurm/jobs.json, are not submitted twice). Logs: logs/slurm/<stage>-<job id>.log.",
+    )
+    slu.add_argument("--partition", default="", help="partition of every job (default: cluster.<kind>.partition, "
+                     "else the cluster's default)")  # fmt: skip
+    slu.add_argument("--tracking-uri", default="", help="MLflow tracking URI of the jobs (default: "
+                     "$MLFLOW_TRACKING_URI, else sqlite:///mlflow.db here; relative paths made absolute)")  # fmt: skip
+    slu.add_argument("--dry-run", action="store_true", help="print the job scripts and the dependency graph only")
+    slu.add_argument("--params", default="params.yaml", help="parameters file (default: %(default)s)")
+    slu.add_argument("-S", "--set", dest="overrides", action="append", default=[], metavar="cluster.KEY=VALUE",
+                     help="override a job resource, e.g. -S cluster.target.time=24:00:00 (repeatable)")  # fmt: skip
+    lau_commands.add_parser("status", help="the recorded jobs, their state in squeue, their logs")
+    lau_commands.add_parser("cancel", help="scancel every recorded job that is still queued or running")
+    lau.set_defaults(func=cmd_launch)
+
     ev = commands.add_parser("evaluate", help="zero-shot XNLI dev + test in all languages for one trained target model")
     _cell_options(ev)
     ev.set_defaults(func=cmd_evaluate)
@@ -350,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+    logging.basicConfig(  # the other ranks of a torchrun launch say only what goes wrong: rank 0 tells the story
+        level=logging.DEBUG if args.verbose else logging.INFO if distributed.is_main() else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )

@@ -18,6 +18,7 @@ import contextlib
 import copy
 import dataclasses
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -48,7 +49,12 @@ _RANGES = {
     "mask_probability": ("in (0, 1)", lambda v: 0 < v < 1),
     "weight_decay": (">= 0", lambda v: v >= 0),
     "curve_seeds": (">= 0", lambda v: v >= 0),  # a count of seeds, 0 = no learning curves
+    "gpus": (">= 0", lambda v: v >= 0),  # cluster.<stage kind>.gpus: 0 = a CPU-only job
 }
+# SLURM's formats of the cluster block's memory (sbatch --mem: a size with an optional unit) and time limit
+# (sbatch --time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS)
+_SLURM_MEM = r"[1-9][0-9]*[KMGT]?"
+_SLURM_TIME = r"[0-9]+|[0-9]+:[0-9]{2}|[0-9]+:[0-9]{2}:[0-9]{2}|[0-9]+-[0-9]+(:[0-9]{2}){0,2}"
 
 
 @dataclass(frozen=True)
@@ -124,9 +130,36 @@ class ReportSpec:
 
 @dataclass(frozen=True)
 class ComputeSpec:
-    """How training runs on a GPU (no effect on a CPU)."""
+    """How training runs: compilation on a GPU (no effect on a CPU), the cap on a process's micro-batch."""
 
     torch_compile: bool
+    # at most this many examples per process and forward pass; the rest of a process's share of the (global)
+    # recipe batch is accumulated before the step (xstilts.train.batch_plan). None = the whole share at once
+    device_batch_size: int | None
+
+
+@dataclass(frozen=True)
+class StageResources:
+    """What one SLURM job of a stage asks for (`xstilts launch slurm`, xstilts.launch)."""
+
+    partition: str | None  # None = the cluster's default partition (or --partition)
+    gpus: int
+    cpus: int
+    mem: str  # sbatch --mem, e.g. 16G
+    time: str  # sbatch --time, e.g. 12:00:00 or 1-00:00:00
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """SLURM resources per stage kind: the name of a dvc.yaml stage before its ``@``."""
+
+    raw: StageResources
+    prepare: StageResources
+    pretrained: StageResources
+    tune: StageResources
+    intermediate: StageResources
+    target: StageResources
+    report: StageResources
 
 
 @dataclass(frozen=True)
@@ -186,6 +219,7 @@ class Config:
     data: DataSpec
     report: ReportSpec
     compute: ComputeSpec
+    cluster: ClusterSpec
     # The dotted keys set with `-S`, as given: an explicit override beats a value found elsewhere (the
     # tuned learning rate). A record of how the parameters were given, not a parameter: params.yaml cannot
     # set it and to_dict() leaves it out, so the dumped configuration still loads as a parameters file.
@@ -445,6 +479,11 @@ def _validate(config: Config, source: str) -> None:
     for name, model in config.models.items():
         check_choice(f"{source}: models.{name}.tiny.family", model.tiny.family, MODEL_FAMILIES)
         check_choice(f"{source}: models.{name}.tiny.tokenizer", model.tiny.tokenizer, TOKENIZER_KINDS)
+    for kind, spec in dataclasses.asdict(config.cluster).items():
+        for key, pattern, example in (("mem", _SLURM_MEM, "16G"), ("time", _SLURM_TIME, "12:00:00 or 1-00:00:00")):
+            if not re.fullmatch(pattern, spec[key]):
+                raise ConfigError(f"{source}: 'cluster.{kind}.{key}' must be in SLURM's format, e.g. {example}; "
+                                  f"got {spec[key]!r}")  # fmt: skip
     for split in config.data.ud.sha256:
         check_choice(f"{source}: data.ud.sha256", split, UD_SPLITS)
     for key, name, value in _numbers(config, "", ""):

@@ -199,6 +199,43 @@ class SeededMasking:
         return FollowEpochs()
 
 
+# Where the package's classification head (xstilts.heads.ClassificationHead: dense + tanh over the first
+# token, then a linear layer) sits in transformers' sequence-classification class of each architecture,
+# whose forward computes the same function: BERT's pooler (dense + tanh over [CLS]) and classifier,
+# RoBERTa's (XLM-R's) classification head (dense, tanh, out_proj over <s>). Dropout only acts in training.
+CLASSIFIER_WEIGHTS = {
+    "bert": {"pool.dense.": "bert.pooler.dense.", "out.": "classifier."},
+    "xlm-roberta": {"pool.dense.": "classifier.dense.", "out.": "classifier.out_proj."},
+}
+HF_EXPORT = "hf"  # the sub-directory of a target model that holds it as a transformers model
+
+
+def export_sequence_classifier(encoder, tokenizer, head, labels, out_dir: Path):
+    """Save ``encoder`` + classification ``head`` as a plain transformers sequence-classification model
+    (``AutoModelForSequenceClassification`` / ``pipeline("text-classification", ...)``) with ``labels`` as
+    its id2label; returns the model (in eval mode)."""
+    from transformers import AutoModelForSequenceClassification
+
+    kind = encoder.config.model_type
+    if kind not in CLASSIFIER_WEIGHTS:
+        raise ValueError(f"no sequence-classification export for {kind!r} (known: {', '.join(CLASSIFIER_WEIGHTS)})")
+    config = encoder.config.__class__.from_dict(encoder.config.to_dict())
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {label: i for i, label in enumerate(labels)}
+    config.classifier_dropout = head.config["options"]["dropout"]
+    model = AutoModelForSequenceClassification.from_config(config)
+    prefix = model.base_model_prefix
+    state = {f"{prefix}.{name}": tensor for name, tensor in encoder.state_dict().items()}
+    for name, tensor in head.state_dict().items():
+        old, new = next((o, n) for o, n in CLASSIFIER_WEIGHTS[kind].items() if name.startswith(o))
+        state[new + name.removeprefix(old)] = tensor
+    model.load_state_dict(state, strict=True)  # every weight of the model comes from the package's model
+    model.eval()
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return model
+
+
 def encoder_with_head(encoder, head):
     """The trainable model of a phase: the shared encoder and the task's head (see xstilts.heads)."""
     import torch

@@ -20,7 +20,7 @@ import math
 import os
 from pathlib import Path
 
-from xstilts import grid, models, paths, tasks, tracking
+from xstilts import distributed, grid, models, paths, tasks, tracking
 from xstilts.grid import Cell
 from xstilts.io import replacing_dir, write_json
 
@@ -33,6 +33,7 @@ SELECT_ON = {"final": None, "best-en-dev": "xnli_dev_acc_en"}
 # The training budget of the baseline, which trains nothing: xstilts.train.BUDGET's keys, stated here so that
 # the baseline's phase does not import torch (tests/test_train.py checks that the keys agree).
 NO_TRAINING = {"train_examples": 0, "train_steps": 0, "train_tokens": 0, "train_seconds": 0.0}
+XNLI_CONTEXTS = {"dev": "validation", "test": "test"}  # the MLflow dataset context of each zero-shot XNLI split
 
 
 # -- phase (i): pretrained MLM -----------------------------------------------------------------------
@@ -42,6 +43,7 @@ def pretrained(cfg, model: str) -> dict:
     """Smoke: build + warm up the tiny model. Paper: snapshot the hub checkpoint. Into models/pretrained/."""
     from xstilts.train import WorkDir
 
+    distributed.single_process("xstilts pretrained")
     spec = cfg.model(model)
     out = grid.pretrained_dir(model)
     params = {"hub_id": spec.hub_id, "revision": spec.revision} if cfg.profile == "paper" else {
@@ -60,6 +62,7 @@ def pretrained(cfg, model: str) -> dict:
             from xstilts.evaluate import load_prepared
 
             corpus = load_prepared("corpus")
+            _log_data(corpus="training")
             with replacing_dir(out) as tmp:
                 metrics = models.build_smoke_model(cfg, model, corpus, tmp, work.path, seed=cfg.pretrained.seed)
             tracking.log_metrics(metrics)
@@ -104,28 +107,35 @@ def intermediate(cfg, cell: Cell, lr: LearningRate | None) -> dict:
     task = tasks.get(cell.task)
     out = cell.model_dir("intermediate")
     if task.head is None:  # the baseline: nothing to train, point at the pretrained encoder
-        with replacing_dir(out) as tmp:
-            write_json(tmp / models.PASSTHROUGH, {"encoder": str(grid.pretrained_dir(cell.model))})
         summary = {"phase": "intermediate", "model": cell.model, "task": cell.task, "seed": cell.seed, "run_id": None,
                    "budget": NO_TRAINING}  # fmt: skip
-        write_json(cell.result("intermediate"), summary)
+        if distributed.is_main():
+            with replacing_dir(out) as tmp:
+                write_json(tmp / models.PASSTHROUGH, {"encoder": str(grid.pretrained_dir(cell.model))})
+            write_json(cell.result("intermediate"), summary)
+        distributed.barrier()
         return summary
 
     from xstilts import heads
-    from xstilts.train import WorkDir
+    from xstilts.train import WorkDir, batch_plan
 
     spec = cfg.task(cell.task)
     recipe = dataclasses.replace(spec.train, lr=lr.value)
+    plan = batch_plan(recipe.batch_size, cfg.compute.device_batch_size, f"tasks.{cell.task}.train.batch_size")
     work = WorkDir(cell.work_dir("intermediate"), {
         "phase": "intermediate", "model": cell.model, "task": cell.task, "seed": cell.seed,
         "recipe": dataclasses.asdict(recipe), "head": spec.head,
         "upstream": _run_of(grid.pretrained_result(cell.model)),
         "data": _data_digest(task.train_split, task.dev_split), "compile": cfg.compute.torch_compile,
+        "parallel": dataclasses.asdict(plan),  # a checkpoint resumes with the same processes and micro-batches
     })  # fmt: skip
     with _phase_run(cfg, "intermediate", cell, resume=work.open()) as run:
         work.record_run(run.info.run_id)
         tracking.set_tags({"selection": "final", "lr_source": lr.source})
+        _log_data(**{task.train_split: "training", task.dev_split: "validation"})
         result = _train_intermediate(cfg, cell.model, cell.task, cell.seed, recipe, work.path)
+        if not distributed.is_main():  # another rank of a data-parallel launch: rank 0 writes the outputs
+            return _wait_for_main()
         tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
         with replacing_dir(out) as tmp:
             result.net.encoder.save_pretrained(tmp / "encoder")
@@ -139,6 +149,7 @@ def intermediate(cfg, cell: Cell, lr: LearningRate | None) -> dict:
         summary |= {"lr_source": lr.source, "truncated": result.truncated, "budget": result.budget}
     write_json(cell.result("intermediate"), summary)
     work.clear()
+    distributed.barrier()  # the other ranks exit once the outputs are written
     return summary
 
 
@@ -194,7 +205,7 @@ def _train_intermediate(cfg, model, task_name, seed, recipe, work, subsample=Non
          "train_examples": len(train_split)}  # fmt: skip
     )
     return _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, report=report,
-                  compile=cfg.compute.torch_compile)
+                  compile=cfg.compute.torch_compile, device_batch=cfg.compute.device_batch_size)
 
 
 # -- phase (iii): target task (MNLI) -------------------------------------------------------------------
@@ -215,17 +226,19 @@ def target(cfg, cell: Cell) -> tuple[dict, object, object]:
     from xstilts import heads
     from xstilts.evaluate import load_prepared
     from xstilts.tasks._nli import NLI
-    from xstilts.train import WorkDir
+    from xstilts.train import WorkDir, batch_plan
 
     source = models.encoder_path(cell.model_dir("intermediate"))
     upstream = _run_of(cell.result("intermediate")) or _run_of(grid.pretrained_result(cell.model))
     recipe = cfg.target_train(cell.model)
+    batch_key = "batch_size" in cfg.target.models.get(cell.model, {}) and f"target.models.{cell.model}.batch_size"
+    plan = batch_plan(recipe.batch_size, cfg.compute.device_batch_size, batch_key or "target.train.batch_size")
     params = {**_train_params(recipe), "selection": cfg.target.selection, "encoder": str(source)}
     work = WorkDir(cell.work_dir("target"), {
         "phase": "target", "model": cell.model, "task": cell.task, "seed": cell.seed, **params, "head": cfg.target.head,
         "upstream": upstream, "languages": list(cfg.languages),
         "data": _data_digest(NLI.train_split, NLI.dev_split, *evaluation.XNLI_SPLITS.values()),
-        "compile": cfg.compute.torch_compile,
+        "compile": cfg.compute.torch_compile, "parallel": dataclasses.asdict(plan),
     })  # fmt: skip
     resume = work.open()
     encoder, tokenizer = models.load_encoder(source)
@@ -237,20 +250,28 @@ def target(cfg, cell: Cell) -> tuple[dict, object, object]:
     with _phase_run(cfg, "target", cell, params=params, resume=resume) as run:
         work.record_run(run.info.run_id)
         tracking.set_tags({"selection": cfg.target.selection})
-        xnli = evaluation.ZeroShotXnli(tokenizer, cfg.languages, recipe.max_length, EVAL_BATCH_SIZE)  # encoded once
+        _log_data(**{NLI.train_split: "training", NLI.dev_split: "validation"}, **_xnli_data())
+        # encoded once, by the process that evaluates (rank 0 of a data-parallel launch)
+        xnli = evaluation.ZeroShotXnli(tokenizer, cfg.languages, recipe.max_length, EVAL_BATCH_SIZE) \
+            if distributed.is_main() else None  # fmt: skip
         select_on = SELECT_ON[cfg.target.selection]
         result = _train(net, tokenizer, NLI, vocab, train_split, dev_split, recipe, cell.seed, work.path,
                         zero_shot=lambda model: xnli(model)[0], select_on=select_on,
-                        compile=cfg.compute.torch_compile)  # fmt: skip
+                        compile=cfg.compute.torch_compile, device_batch=cfg.compute.device_batch_size)  # fmt: skip
+        if not distributed.is_main():  # another rank of a data-parallel launch: rank 0 writes the outputs
+            return _wait_for_main(), net, tokenizer
         tracking.log_metrics({f"dev_{k}": v for k, v in result.metrics.items()})
         with replacing_dir(cell.model_dir("target")) as tmp:
             encoder.save_pretrained(tmp / "encoder")
             tokenizer.save_pretrained(tmp / "encoder")
             heads.save_head(head, tmp / "head")
+            # the same model for use outside the package: pipeline("text-classification", model=<dir>/hf)
+            models.export_sequence_classifier(encoder, tokenizer, head, vocab, tmp / models.HF_EXPORT)
         summary = _summary("target", cell, run, result.metrics, recipe)
         summary |= {"selected_epoch": result.selected_epoch, "selected_on": select_on, "budget": result.budget}
     write_json(cell.result("target"), summary)
     work.clear()
+    distributed.barrier()  # the other ranks exit (or go on to evaluate) once the outputs are written
     return summary, net, tokenizer
 
 
@@ -258,19 +279,28 @@ def target(cfg, cell: Cell) -> tuple[dict, object, object]:
 
 
 def evaluate(cfg, cell: Cell, net=None, tokenizer=None) -> dict:
-    """Zero-shot XNLI dev + test in all languages; per-example predictions to results/ and MLflow."""
+    """Zero-shot XNLI dev + test in all languages; per-example predictions to results/ and MLflow.
+
+    In a data-parallel launch (``torchrun ... xstilts target --evaluate``) rank 0 evaluates, once, and the
+    other ranks wait for it."""
     from xstilts import evaluate as evaluation
     from xstilts import heads, train
 
+    if not distributed.is_main():
+        return _wait_for_main()
     if net is None:
         saved = cell.model_dir("target")
         encoder, tokenizer = models.load_encoder(saved / "encoder")
         net = models.encoder_with_head(encoder, heads.load_head(saved / "head"))
     net.to(train.device())
     max_length = cfg.target_train(cell.model).max_length
-    params = {"languages": list(cfg.languages), "max_length": max_length}
+    # the cell's defining settings too, so that comparing evaluate runs in the UI shows what differs
+    params = {"languages": list(cfg.languages), "max_length": max_length, "model": cell.model, "task": cell.task,
+              "seed": cell.seed, "intermediate_lr": _lr_of(cell.result("intermediate")),
+              "target_lr": _lr_of(cell.result("target")), "selection": cfg.target.selection}  # fmt: skip
     with _phase_run(cfg, "evaluate", cell, params=params) as run:
         tracking.set_tags({"selection": cfg.target.selection})
+        _log_data(**_xnli_data())
         metrics, predictions = evaluation.evaluate_xnli(net, tokenizer, cfg.languages, max_length, EVAL_BATCH_SIZE)
         tracking.log_metrics(metrics)
         path = cell.predictions()
@@ -278,13 +308,16 @@ def evaluate(cfg, cell: Cell, net=None, tokenizer=None) -> dict:
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         predictions.to_parquet(tmp, index=False)
         tmp.replace(path)
+        digest = tracking.predictions_digest(path)
+        tracking.set_tags(digest)
         tracking.log_artifact(path)
         summary = {
             "phase": "evaluate", "model": cell.model, "task": cell.task, "seed": cell.seed,
-            "run_id": run.info.run_id, "metrics": metrics,
+            "run_id": run.info.run_id, "metrics": metrics, **digest,
         }
     write_json(cell.result("evaluate"), summary)
     log.info("XNLI test avg %.4f (en %.4f)", metrics["xnli_test_acc_avg"], metrics["xnli_test_acc_en"])
+    distributed.barrier()
     return summary
 
 
@@ -390,9 +423,12 @@ def _load_state(model, path: Path | None, fallback) -> None:
 
 
 def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, work, *, zero_shot=None,
-           select_on=None, report=None, compile=False) -> Trained:  # fmt: skip
+           select_on=None, report=None, compile=False, device_batch=None) -> Trained:  # fmt: skip
     """Train ``net`` on ``train_split`` with ``recipe``, evaluating after every epoch (:class:`DevMonitor`);
-    logs the truncation counts and the training budget (xstilts.train.BUDGET) to the active run."""
+    logs how the batch is split (xstilts.train.BatchPlan: ``world_size``, ``device_batch_size``,
+    ``gradient_accumulation_steps``), the truncation counts and the training budget (xstilts.train.BUDGET)
+    to the active run. On the ranks of a data-parallel launch other than 0, which evaluate nothing, the
+    result has no metrics or predictions."""
     from xstilts import evaluate as evaluation
     from xstilts import train
     from xstilts.tasks._encoding import truncation
@@ -409,6 +445,7 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
                         counts["sentences"], recipe.max_length)  # fmt: skip
     if truncated:
         tracking.log_metrics(truncated)
+    tracking.log_params(train.batch_plan(recipe.batch_size, device_batch).params())
 
     def dev_metrics(model) -> tuple[dict, list]:
         return evaluation.evaluate_split(model, tokenizer, task, dev_split, vocab, recipe.max_length, EVAL_BATCH_SIZE)
@@ -423,11 +460,19 @@ def _train(net, tokenizer, task, vocab, train_split, dev_split, recipe, seed, wo
         work_dir=work,
         callbacks=[train.EpochHook(monitor)],
         compile=compile,
+        device_batch_size=device_batch,
     )
     budget = {key: trained[key] for key in train.BUDGET}
     tracking.log_metrics(budget)
-    metrics, predictions = monitor.finish(net, math.ceil(recipe.epochs))
+    metrics, predictions = monitor.finish(net, math.ceil(recipe.epochs)) if distributed.is_main() else ({}, [])
     return Trained(net, tokenizer, vocab, metrics, predictions, dev_split, truncated, monitor.selected_epoch, budget)
+
+
+def _wait_for_main() -> dict:
+    """On a rank of a data-parallel launch other than 0: wait until rank 0 has written the phase's outputs
+    (its :func:`xstilts.distributed.barrier` after them), so that the launcher exits 0 only once they exist."""
+    distributed.barrier()
+    return {}
 
 
 def _head(kind: str, hidden_size: int, options: dict, derived: dict, key: str):
@@ -463,9 +508,37 @@ def _data_digest(*splits: str) -> dict[str, str | None]:
 
 
 def _phase_run(cfg, phase: str, cell: Cell, **kwargs):
-    """The MLflow run of one phase of ``cell``, named and tagged after it."""
+    """The MLflow run of one phase of ``cell``, named and tagged after it, linking its upstream runs."""
     return tracking.phase_run(cfg, phase, name=cell.run_name(phase), model=cell.model, task=cell.task,
-                              seed=cell.seed, family=tasks.get(cell.task).family, **kwargs)  # fmt: skip
+                              seed=cell.seed, family=tasks.get(cell.task).family, upstream=_upstream(cell, phase),
+                              **kwargs)  # fmt: skip
+
+
+def _upstream(cell: Cell, phase: str) -> dict[str, str | None]:
+    """The run ids of the phases upstream of ``phase`` of ``cell``, nearest first (as results/ records them)."""
+    chain = ("target", "intermediate")[("evaluate", "target", "intermediate").index(phase) :]
+    return {**{p: _run_of(cell.result(p)) for p in chain}, "pretrained": _run_of(grid.pretrained_result(cell.model))}
+
+
+def _lr_of(result_file: Path) -> float | str:
+    """The learning rate a phase trained with, from its result file; ``-`` when it trained nothing."""
+    try:
+        return json.loads(Path(result_file).read_text())["recipe"]["lr"]
+    except (OSError, ValueError, KeyError):
+        return "-"
+
+
+def _xnli_data() -> dict[str, str]:
+    from xstilts.evaluate import XNLI_SPLITS
+
+    return {name: XNLI_CONTEXTS[split] for split, name in XNLI_SPLITS.items()}
+
+
+def _log_data(**contexts: str) -> None:
+    """The prepared splits a run uses, ``split=context``, as its MLflow datasets (digests from the manifest)."""
+    digests = _data_digest(*contexts)
+    tracking.log_datasets([(split, paths.DATA_PREPARED / f"{split}.parquet", digests[split], context)
+                           for split, context in contexts.items()])  # fmt: skip
 
 
 def _summary(phase, cell: Cell, run, metrics, recipe) -> dict:

@@ -9,24 +9,46 @@ direct ``xstilts`` call, a stage under ``mlflow run . -e main``) starts its own 
 ``xstilts-<profile>``; under a parent ``mlflow run`` it records that run as its parent.
 
 No run is ever left RUNNING by us: an exception ends it FAILED, an interrupt (Ctrl-C, SIGTERM) KILLED.
+
+In a data-parallel launch (torchrun, xstilts.distributed) rank 0 alone starts the run and logs: on the other
+ranks :func:`phase_run` yields a stand-in without an MLflow run and every logging function here
+(:func:`_main_only`) does nothing, so they neither create runs nor add points.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import logging
 import os
 import signal
 import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+import types
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from xstilts import distributed
+from xstilts.errors import XstiltsError
 
 log = logging.getLogger(__name__)
 
 TAG_PREFIX = "xstilts."
+TRAINING_PHASES = ("pretrained", "intermediate", "target", "tune")
+# What each phase's run is, for its description in the UI.
+PHASE_NOTES = {
+    "prepare": "the prepared data (data/prepared/)",
+    "pretrained": "the pretrained masked LM",
+    "tune": "the learning-rate search of an intermediate task (one child run per trial)",
+    "intermediate": "English intermediate-task training of the pretrained encoder",
+    "target": "English MNLI training of a fresh 3-way head on the intermediate encoder",
+    "evaluate": "zero-shot XNLI of the target model: accuracy per split and language, per-example predictions",
+    "report": "the analysis of the grid's evaluate runs (reports/)",
+}
 
 
 def experiment_name(profile: str) -> str:
@@ -70,6 +92,54 @@ def git_commit() -> str | None:
     return head.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+NOTE = "mlflow.note.content"  # the description the MLflow UI shows (and edits) of an experiment or a run
+
+
+def describe_experiment(experiment_id: str, profile: str) -> None:
+    """Label an experiment that xstilts logs to for MLflow's UI: kind ``custom_model_development`` (else
+    MLflow 3 opens it in its GenAI view, without the runs table) and, unless it has one (a description
+    written in the UI stays), a description of the grid."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    tags = client.get_experiment(experiment_id).tags
+    if tags.get("mlflow.experimentKind") != "custom_model_development":
+        client.set_experiment_tag(experiment_id, "mlflow.experimentKind", "custom_model_development")
+    if NOTE not in tags:
+        client.set_experiment_tag(experiment_id, NOTE, (
+            f"xstilts, profile `{profile}`: does English intermediate-task training (syntactic, semantic or none) "
+            "change zero-shot cross-lingual accuracy on XNLI? Each grid cell (model, intermediate task, seed) has "
+            "one run per phase: pretrained -> intermediate -> target (MNLI) -> evaluate.\n\n"
+            "The XNLI accuracies (`xnli_<split>_acc_<lang>`, `xnli_<split>_acc_avg`) are on the **evaluate** runs: "
+            "filter with `tags.xstilts.phase = 'evaluate'` and compare them (their params say what differs). "
+            "Each run's description links its upstream runs; the Dataset column shows the data a run used."
+        ))  # fmt: skip
+
+
+def run_note(phase: str, profile: str, upstream: Mapping[str, str | None], model=None, task=None, seed=None,
+             family=None) -> str:  # fmt: skip
+    """A run's description (Markdown): the phase, its cell and profile, and links to its upstream runs."""
+    what = [(k, v) for k, v in (("model", model), ("task", task), ("family", family), ("seed", seed)) if v is not None]
+    lines = [f"**{phase}**: {PHASE_NOTES.get(phase, phase)}.", "",
+             ", ".join(f"{k} `{v}`" for k, v in [*what, ("profile", profile)]) + "."]  # fmt: skip
+    if upstream:
+        lines += ["", "Upstream runs:"]
+        lines += [f"- {name}: {_run_link(run_id) if run_id else 'no run (nothing trained)'}"
+                  for name, run_id in upstream.items()]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _run_link(run_id: str) -> str:
+    """A link to the run in the MLflow UI (relative: it works wherever the UI is served)."""
+    import mlflow
+
+    try:
+        experiment = mlflow.MlflowClient().get_run(run_id).info.experiment_id
+    except mlflow.exceptions.MlflowException:
+        return f"`{run_id}` (not in this tracking store)"
+    return f"[`{run_id}`](#/experiments/{experiment}/runs/{run_id})"
+
+
 @contextlib.contextmanager
 def phase_run(
     cfg,
@@ -82,10 +152,14 @@ def phase_run(
     name: str | None = None,
     params: Mapping[str, Any] | None = None,
     resume: str | None = None,
+    upstream: Mapping[str, str | None] | None = None,
 ) -> Iterator[Any]:
     """Start (or adopt) the MLflow run of one phase; yields the active ``mlflow.ActiveRun``.
 
     ``model``/``task``/``seed``/``family`` become the run's tags; ``name`` its name (default: the phase).
+    The run's description (the UI's, tag ``mlflow.note.content``) says what it is and links the runs of
+    ``upstream``, ``{phase: run id or None}`` nearest first; its experiment is labelled for the UI
+    (:func:`describe_experiment`).
 
     ``resume``: the run of an interrupted earlier attempt whose checkpoint this phase continues from
     (xstilts.train.WorkDir): that run is continued, so one phase is one run however often it was killed.
@@ -96,6 +170,11 @@ def phase_run(
 
     from xstilts import lifeline
 
+    if not distributed.is_main():  # another rank of a data-parallel launch: rank 0 owns the phase's run
+        lifeline.watch_launcher()
+        yield OTHER_RANK_RUN
+        return
+    check_store()  # an unreachable server or refused credentials: one line, before the phase writes anything
     lifeline.watch_launcher()  # under DVC or `mlflow run`: end (KILLED) when the launching process dies
     launched_run = os.environ.get("MLFLOW_RUN_ID")  # set by `mlflow run` for the entry point's own run
     adopt = launched_run is not None and _entry_point(launched_run) == phase
@@ -105,12 +184,14 @@ def phase_run(
         end_orphan_run(resume)
         tags[TAG_PREFIX + "resumed_from_run"] = resume
         resume = None
+    # MLflow's CPU/GPU charts for training runs on a GPU (torch is loaded by then: the phase trains with it)
+    system_metrics = phase in TRAINING_PHASES and "torch" in sys.modules and sys.modules["torch"].cuda.is_available()
     if adopt:
-        run = mlflow.start_run(run_id=launched_run)
+        run = mlflow.start_run(run_id=launched_run, log_system_metrics=system_metrics)
         mlflow.set_tag("mlflow.runName", name)
     elif resume:
         with _without_env("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID"):
-            run = mlflow.start_run(run_id=resume)
+            run = mlflow.start_run(run_id=resume, log_system_metrics=system_metrics)
         log.info("continuing MLflow run %s of the interrupted attempt", resume)
     else:
         with _store_lock():
@@ -118,14 +199,16 @@ def phase_run(
         if launched_run:
             tags["mlflow.parentRunId"] = launched_run
         with _without_env("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID"):  # or mlflow would adopt/redirect the run
-            run = mlflow.start_run(run_name=name)
-    mlflow.set_tags(tags)
-    if params:
-        log_params(params)
-    log_config(cfg)
-    log.info("MLflow run %s (%s) in %s", run.info.run_id, name, mlflow.get_tracking_uri())
+            run = mlflow.start_run(run_name=name, log_system_metrics=system_metrics)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
+    try:  # from here on the run is ended whatever happens, its own set-up included
+        describe_experiment(run.info.experiment_id, cfg.profile)
+        tags[NOTE] = run_note(phase, cfg.profile, upstream or {}, model, task, seed, family)
+        mlflow.set_tags(tags)
+        if params:
+            log_params(params)
+        log_config(cfg)
+        log.info("MLflow run %s (%s) in %s", run.info.run_id, name, tracking_uri())
         yield run
     except KeyboardInterrupt:
         mlflow.end_run("KILLED")
@@ -181,6 +264,23 @@ def trial_run(number: int, params: Mapping[str, Any]) -> Iterator[Any]:
         mlflow.end_run("FINISHED")
 
 
+# What phase_run yields on the ranks of a data-parallel launch other than 0: no run (its id is rank 0's business).
+OTHER_RANK_RUN = types.SimpleNamespace(info=types.SimpleNamespace(run_id=None, experiment_id=None, run_name=None))
+
+
+def _main_only(log_fn: Callable) -> Callable:
+    """``log_fn`` on rank 0 only: the other ranks of a data-parallel launch have no run to log to (MLflow would
+    start one for them)."""
+    import functools
+
+    @functools.wraps(log_fn)
+    def on_main(*args, **kwargs):
+        return log_fn(*args, **kwargs) if distributed.is_main() else None
+
+    return on_main
+
+
+@_main_only
 def log_params(params: Mapping[str, Any]) -> None:
     """Log params to the active run. A run started by `mlflow run` already holds the entry point's raw
     parameters (e.g. ``lr=''`` for "as in params.yaml"); MLflow refuses to change a param, so a resolved
@@ -193,14 +293,16 @@ def log_params(params: Mapping[str, Any]) -> None:
     mlflow.log_params({(f"{k}_resolved" if k in logged and logged[k] != v else k): v for k, v in values.items()})
 
 
+@_main_only
 def log_config(cfg) -> None:
     """Attach the resolved configuration (after profile blocks and overrides) as ``config.yaml``."""
     import mlflow
 
     with tempfile.TemporaryDirectory() as tmp:
-        mlflow.log_artifact(str(cfg.dump(Path(tmp) / "config.yaml")))
+        _store_artifact(lambda: mlflow.log_artifact(str(cfg.dump(Path(tmp) / "config.yaml"))))
 
 
+@_main_only
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Extra ``xstilts.*`` tags of the active run (e.g. the checkpoint-selection rule)."""
     import mlflow
@@ -208,22 +310,77 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     mlflow.set_tags({TAG_PREFIX + k: str(v) for k, v in tags.items()})
 
 
+@_main_only
 def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
     import mlflow
 
     mlflow.log_metrics({k: float(v) for k, v in metrics.items()}, step=step)
 
 
+@_main_only
 def log_artifact(path: str | Path, artifact_path: str | None = None) -> None:
     import mlflow
 
-    mlflow.log_artifact(str(path), artifact_path)
+    _store_artifact(lambda: mlflow.log_artifact(str(path), artifact_path))
 
 
+def _store_artifact(upload) -> None:
+    """Run ``upload`` (an artifact upload to the active run); a local artifact folder that cannot be written
+    is a warning, not a failure: the experiment of a moved or copied project names the folder where it was
+    created (MLflow records it absolute, and it cannot be changed), and the phase's outputs are in the
+    workspace anyway (the report checks the predictions there against the digest the run recorded)."""
+    import mlflow
+
+    try:
+        upload()
+    except OSError as err:
+        if err.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS):
+            raise  # a full disk or an I/O error is a failure, not a moved project
+        log.warning("MLflow run %s: artifact not stored (%s: %s); the experiment's artifact folder was recorded "
+                    "where the project was first run", mlflow.active_run().info.run_id, type(err).__name__, err)
+
+
+PREDICTIONS_SHA256 = "predictions_sha256"
+
+
+def file_sha256(path: str | Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def predictions_digest(path: str | Path) -> dict[str, str]:
+    """What the evaluate phase records of its ``predictions.parquet``, in ``evaluate.json`` and (prefixed
+    ``xstilts.``) as its run's tag: the file's sha256, so that the report can trust the workspace's copy
+    (a DVC output) where the run's artifact path is of another machine or folder."""
+    return {PREDICTIONS_SHA256: file_sha256(path)}
+
+
+DIGEST_CHARS = 36  # the most a tracking store keeps of a dataset's digest
+
+
+@_main_only
+def log_datasets(datasets) -> None:
+    """The datasets of the active run (the UI's Dataset column), in one call: ``(name, path, sha256,
+    context)`` each, context ``training``, ``validation`` or ``test``; only their name, path and digest
+    are logged, not the data."""
+    import warnings
+
+    import mlflow
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+    from mlflow.data.meta_dataset import MetaDataset
+
+    with warnings.catch_warnings():  # a local path matches two of MLflow's equivalent local sources: it says so
+        warnings.simplefilter("ignore", UserWarning)
+        found = [(MetaDataset(resolve_dataset_source(str(path)), name, sha256 and sha256[:DIGEST_CHARS]), context)
+                 for name, path, sha256, context in datasets]  # fmt: skip
+    mlflow.log_inputs([d for d, _ in found], [c for _, c in found], [None] * len(found))
+
+
+@_main_only
 def log_dict(data: Any, name: str) -> None:
     import mlflow
 
-    mlflow.log_text(json.dumps(data, indent=2, ensure_ascii=False), name)
+    _store_artifact(lambda: mlflow.log_text(json.dumps(data, indent=2, ensure_ascii=False), name))
 
 
 @contextlib.contextmanager
@@ -300,9 +457,59 @@ SEARCH_BATCH = 100  # run ids per `attributes.run_id IN (...)` search: keeps eac
 
 
 def tracking_uri() -> str:
+    """The tracking store's URI for messages and logs: a user name or password written into it is left out."""
     import mlflow
 
-    return mlflow.get_tracking_uri()
+    return shown_uri(mlflow.get_tracking_uri())
+
+
+def shown_uri(uri: str) -> str:
+    """``uri`` without its user info (``http://alice:pw@host`` -> ``http://host``); credentials belong in
+    MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (a server) or PGPASSWORD (a database)."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    location, slash, path = rest.partition("/")
+    return f"{scheme}://{location.rpartition('@')[2]}{slash}{path}"
+
+
+class TrackingStoreError(XstiltsError):
+    """The tracking server cannot be reached or refuses this client."""
+
+
+def check_store() -> None:
+    """For a tracking server (``http(s)://``): one request, so that a server that is down, or refuses the
+    credentials, is one line naming its URI (TrackingStoreError) before a command writes anything. Transient
+    errors are retried as MLflow's client settings say: MLFLOW_HTTP_REQUEST_MAX_RETRIES (default 7),
+    MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR (2: waits of 2, 4, 8, ... s), MLFLOW_HTTP_REQUEST_TIMEOUT (120 s)."""
+    import mlflow
+
+    uri = mlflow.get_tracking_uri()
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        mlflow.MlflowClient().search_experiments(max_results=1)
+    except (mlflow.exceptions.MlflowException, OSError) as err:
+        text = str(err).replace(uri, shown_uri(uri))
+        status = getattr(err, "get_http_status_code", lambda: None)()
+        if status == 401 or "error code 401" in text:
+            reason = "refused the credentials (401): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+        elif status == 403 or "error code 403" in text:
+            reason = "denied this user access (403): ask the server's admin for a permission"
+        elif "Max retries exceeded" in text or "ConnectionError" in text or "connect" in text.lower():
+            retries = os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "7")
+            reason = (f"cannot connect after {retries} retries ({_connect_reason(text)}); is the server running? "
+                      "(MLFLOW_HTTP_REQUEST_MAX_RETRIES, _BACKOFF_FACTOR and _TIMEOUT set the retries)")  # fmt: skip
+        else:
+            reason = text.strip().splitlines()[0][:300] if text.strip() else type(err).__name__
+        raise TrackingStoreError(f"MLflow tracking server {shown_uri(uri)}: {reason}") from None
+
+
+def _connect_reason(text: str) -> str:
+    import re
+
+    found = re.search(r"\[Errno -?\d+\] ([^'\")]+)|(Read timed out|timed out|Name or service not known)", text)
+    return (found[1] or found[2]).strip() if found else "no answer"
 
 
 def get_runs(run_ids, batch_size: int = SEARCH_BATCH) -> dict[str, Any]:
@@ -317,6 +524,7 @@ def get_runs(run_ids, batch_size: int = SEARCH_BATCH) -> dict[str, Any]:
     import mlflow
     from mlflow.entities import ViewType
 
+    check_store()  # the report's first request: a server that is down is one line, before any output
     ids = sorted({i for i in run_ids if re.fullmatch(r"[0-9A-Za-z_-]+", str(i))})  # quoted into a filter
     if not ids:
         return {}
@@ -474,16 +682,20 @@ def end_dead_tune_runs(parent_run_id: str) -> None:
 
 def experiment_id(profile: str, artifact_root: str | Path | None = None) -> str:
     """The id of ``xstilts-<profile>`` in the active tracking store, created if absent (with its artifacts
-    under ``artifact_root`` when given, else where the store puts them by default)."""
+    under ``artifact_root`` when given, else where the store puts them by default), labelled for the UI
+    (:func:`describe_experiment`)."""
     import mlflow
 
     client = mlflow.MlflowClient()
     name = experiment_name(profile)
     found = client.get_experiment_by_name(name)
     if found:
-        return found.experiment_id
-    location = Path(artifact_root).resolve().as_uri() if artifact_root else None
-    return client.create_experiment(name, artifact_location=location)
+        experiment = found.experiment_id
+    else:
+        location = Path(artifact_root).resolve().as_uri() if artifact_root else None
+        experiment = client.create_experiment(name, artifact_location=location)
+    describe_experiment(experiment, profile)
+    return experiment
 
 
 def log_finished_run(

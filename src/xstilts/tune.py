@@ -39,7 +39,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import unquote, unquote_plus
 
-from xstilts import grid, tasks, tracking
+from xstilts import distributed, grid, tasks, tracking
 from xstilts.errors import ConfigError, XstiltsError
 from xstilts.io import write_json
 
@@ -51,6 +51,10 @@ JOURNAL = Path(".optuna") / "journal.log"
 # trial would lose it, so the grace period is generous: ten missed heartbeats.
 HEARTBEAT_INTERVAL = 60
 GRACE_PERIOD = 600
+# The trials of the search for `dvc plots` (next to tuned_lr.json; the tune stage's plot in dvc.yaml)
+HISTORY = "tuning_history.csv"
+# How plots name a task's dev metric (the report's names; tune sits below the report and cannot import it)
+METRIC_NAMES = {"las": "LAS", "uas": "UAS", "spearman": "Spearman", "pearson": "Pearson", "acc": "accuracy"}
 # Query parameters that carry a secret: password, passwd, sslpassword, pwd, ... in any case
 SECRET_KEY = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
 
@@ -183,16 +187,20 @@ def run(cfg, model: str, task_name: str, train_trial, n_trials: int | None = Non
     ``work``, calling ``report(epoch, dev_metrics)`` after every epoch, and returns the final dev metrics
     (xstilts.phases.intermediate_trial). It is passed in so that the search knows nothing of training.
     """
+    distributed.single_process("xstilts tune")  # parallel workers are separate `xstilts tune` processes
     task = tasks.get(task_name)
     out = grid.tuned_lr_path(model, task_name)
+    label = metric_label(task.dev_metric)
     if task.head is None:
         summary = {"lr": None, "reason": f"task {task_name} does not train"}
+        write_history([], out.with_name(HISTORY), label)  # a declared output: present, with no trials
         write_json(out, summary)
         return summary
     if not cfg.tune.use_tuned_lr and n_trials is None:
         summary = {
             "lr": None, "reason": "tune.use_tuned_lr is false: the intermediate phase uses tasks.<task>.train.lr"
         }
+        write_history([], out.with_name(HISTORY), label)
         write_json(out, summary)
         return summary
 
@@ -235,7 +243,8 @@ def run(cfg, model: str, task_name: str, train_trial, n_trials: int | None = Non
         }  # fmt: skip
         tracking.log_params({"best_lr": best.params["lr"]})
         tracking.log_metrics({"best_lr": best.params["lr"], "best_value": best.value, **counts})
-        _log_plots(study)
+        _log_plots(study, label)
+    write_history(study.get_trials(deepcopy=False), out.with_name(HISTORY), label)
     write_json(out, summary)
     log.info("study %s: best lr %.3g (%s %.4f) after %d trials", study_name, summary["lr"], summary["metric"],
              summary["value"], summary["n_trials_total"])  # fmt: skip
@@ -368,22 +377,65 @@ def _end_dead_trial(study, trial) -> None:
                 "runs KILLED", study.study_name, trial.number, worker.get("pid"), worker.get("host", "?"))  # fmt: skip
 
 
-def _log_plots(study) -> None:
-    """Optimisation history and learning rate vs dev metric, as PNG artifacts of the parent run."""
+def metric_label(metric: str | None) -> str:
+    """``dev LAS`` for ``las``: the axis label of a search's objective (Optuna says "Objective Value")."""
+    return f"dev {METRIC_NAMES.get(metric, metric)}" if metric else "dev metric"
+
+
+def write_history(trials, path: Path, label: str) -> Path:
+    """The completed ``trials`` in trial order, for ``dvc plots``: per trial its learning rate and dev metric
+    (series ``trial``) and the best value so far with its rate (series ``best so far``). The metric's name
+    ``label`` is the last column: dvc takes it as the y field and the axis label. Pruned and failed trials
+    have no final value and are left out."""
+    import csv
+
+    from optuna.trial import TrialState
+
+    rows, best = [], None
+    for t in sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: t.number):
+        if best is None or t.value > best.value:
+            best = t
+        rows += [[t.number, t.params["lr"], "trial", t.value], [t.number, best.params["lr"], "best so far", best.value]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerows([["trial", "lr", "series", label], *rows])
+    os.replace(tmp, path)
+    return path
+
+
+def figures(study, label: str) -> list:
+    """``[(name, figure)]``: Optuna's optimisation history and learning rate vs dev metric, the objective
+    named ``label`` (not "Objective Value"), the history's legend outside the axes (it hid trials)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as optuna_plots
 
+    out = []
+    for name, plot in (("optimization_history", optuna_plots.plot_optimization_history),
+                       ("lr_vs_metric", lambda s: optuna_plots.plot_slice(s, params=["lr"]))):  # fmt: skip
+        axes = plot(study)
+        ax = axes[0] if hasattr(axes, "__len__") else axes
+        ax.set_ylabel(label)
+        handles, names = ax.get_legend_handles_labels()
+        if handles:
+            names = [n.replace("Objective Value", label) for n in names]
+            ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+        figure = ax.get_figure()
+        figure.set_size_inches(7, 4.5)
+        out.append((name, figure))
+    return out
+
+
+def _log_plots(study, label: str) -> None:
+    """:func:`figures` as PNG artifacts of the parent run."""
+    import matplotlib.pyplot as plt
+
     with tempfile.TemporaryDirectory() as tmp:
-        for name, plot in (("optimization_history", optuna_plots.plot_optimization_history),
-                           ("lr_vs_metric", lambda s: optuna_plots.plot_slice(s, params=["lr"]))):  # fmt: skip
-            axes = plot(study)
-            figure = (axes[0] if hasattr(axes, "__len__") else axes).get_figure()
-            figure.set_size_inches(7, 4.5)
-            figure.tight_layout()
+        for name, figure in figures(study, label):
             path = Path(tmp) / f"{name}.png"
-            figure.savefig(path, dpi=120)
+            figure.savefig(path, dpi=120, bbox_inches="tight")  # "tight": the legend outside stays in
             plt.close(figure)
             tracking.log_artifact(path, "figures")

@@ -15,7 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from xstilts import grid, paths
+from xstilts import distributed, grid, paths
 from xstilts.errors import MissingUpstreamError, XstiltsError
 from xstilts.grid import Cell
 
@@ -59,6 +59,11 @@ def ensure(cfg, phase: str, cell: Cell, *, in_grid: bool) -> None:
     if not needed:
         return
     nearest = needed[0]
+    if distributed.world_size() > 1:  # N processes would each produce it; every rank says so and stops
+        raise MissingUpstreamError(
+            f"{output_of(nearest, cell)} missing: a torchrun launch does not produce upstream outputs; "
+            f"run `dvc repro {stage_name(nearest, cell)}` (or the phase without torchrun) first"
+        )
     if os.environ.get("DVC_STAGE"):
         raise MissingUpstreamError(
             f"{output_of(nearest, cell)} missing inside DVC stage {os.environ['DVC_STAGE']}; "

@@ -101,17 +101,18 @@ def log_evaluate(experiment: str, cfg, cell: Cell, results: Path, predictions, m
     path = cell.predictions(results)
     path.parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(path, index=False)
-    run_id = tracking.log_finished_run(experiment, _tags(cfg, "evaluate", cell), metrics,
-                                       artifact=path if artifact else None)
-    _record(cell, results, "evaluate", run_id, metrics)
+    digest = tracking.predictions_digest(path)  # recorded as the evaluate phase records it
+    tags = _tags(cfg, "evaluate", cell) | {tracking.TAG_PREFIX + k: v for k, v in digest.items()}
+    run_id = tracking.log_finished_run(experiment, tags, metrics, artifact=path if artifact else None)
+    _record(cell, results, "evaluate", run_id, metrics, digest)
     return run_id
 
 
-def _record(cell: Cell, results: Path, phase: str, run_id: str | None, metrics=None) -> None:
+def _record(cell: Cell, results: Path, phase: str, run_id: str | None, metrics=None, extra=None) -> None:
     record = {"phase": phase, "model": cell.model, "task": cell.task, "seed": cell.seed, "run_id": run_id}
     if metrics is not None:
         record["metrics"] = dict(metrics)
-    write_json(cell.result(phase, results), record)
+    write_json(cell.result(phase, results), record | (extra or {}))
 
 
 @contextlib.contextmanager

@@ -18,8 +18,11 @@ protocols from ``protocols.yaml`` beside it; checkpoint selection is :mod:`xstil
 
 Outputs in ``out_dir``: ``xnli_syntactic_vs_semantic.md`` (the analysis), ``analysis.json`` (every number
 the Markdown shows), ``xnli_results.csv`` (one row per evaluate run x split x language), ``metrics.json``
-(numbers only, for ``dvc metrics show``) and ``figures/*.png``; all of them are then logged as the
-artifacts of one MLflow run of phase ``report``.
+(numbers only, for ``dvc metrics show``), ``figures/*.png`` and ``plots/`` (the data of ``dvc plots``,
+:mod:`xstilts.report.plots`); all of them are then logged as the artifacts of one MLflow run of phase
+``report``. These files are git-tracked and hold no run id and no date, so an unchanged grid re-run writes
+them byte for byte again; the run ids (of the cells' runs and of the report run) are in ``runs.json``, a
+DVC-cached output that git ignores.
 """
 
 from xstilts.report.build import run

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import xstilts.report.analysis as analysis
+import xstilts.report.plots as plots
 import xstilts.report.protocol as protocol
 from xstilts import stats, tasks, tracking, typology
 from xstilts.errors import MissingUpstreamError, XstiltsError
@@ -18,16 +19,17 @@ from xstilts.grid import Cell
 from xstilts.io import replacing_dir, write_json
 from xstilts.report.analysis import ALPHA, SPLITS
 from xstilts.report.figures import draw
-from xstilts.report.markdown import render
+from xstilts.report.markdown import METRIC_LABELS, format_lr, render
 from xstilts.report.selection import keys as epoch_keys
 
 log = logging.getLogger(__name__)
 
-MARKDOWN, CSV, METRICS, ANALYSIS, FIGURES = (
-    "xnli_syntactic_vs_semantic.md", "xnli_results.csv", "metrics.json", "analysis.json", "figures"
+MARKDOWN, CSV, METRICS, ANALYSIS, FIGURES, PLOTS, RUNS = (
+    "xnli_syntactic_vs_semantic.md", "xnli_results.csv", "metrics.json", "analysis.json", "figures", "plots",
+    "runs.json",
 )
-SCHEMA = 1  # of analysis.json
-CSV_COLUMNS = ["model", "task", "family", "seed", "split", "language", "accuracy", "run_id"]
+SCHEMA = 2  # of analysis.json (2: the run ids moved to runs.json)
+CSV_COLUMNS = ["model", "task", "family", "seed", "split", "language", "accuracy"]
 PHASES = ("intermediate", "target", "evaluate")
 FAMILY_ORDER = {"baseline": 0, "syntactic": 1, "semantic": 2}
 
@@ -65,24 +67,32 @@ def run(
         (records[cell]["target"]["run_id"] for cell in cells), epoch_keys(cfg.languages)
     )
     result = _analysis(cfg, conditions, cells, records, runs, evaluated, correct, histories, n_boot, boot_seed)
+    # Run ids change on every repro: they go to runs.json (a DVC-cached output, git-ignored) and nowhere else,
+    # so that the git-tracked report files of an unchanged grid stay byte for byte the same.
+    run_ids = {model: m.pop("runs") for model, m in result["per_model"].items()}
+    curves = _learning_curves(result, run_ids, curve_seeds)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_csv(out_dir / CSV, cfg, cells, evaluated)
     metrics = _metrics(result)
     write_json(out_dir / METRICS, metrics)
     with replacing_dir(out_dir / FIGURES) as tmp:  # no stale figures of models no longer in the grid
-        names = [p.name for p in draw(result, curve_seeds, tmp)]
+        names = [p.name for p in draw(result, curves, curve_seeds, tmp)]
+    with replacing_dir(out_dir / PLOTS) as tmp:
+        plot_files = [p.relative_to(tmp) for p in plots.write(result, curves, tmp)]
     result["figures"] = [f"{FIGURES}/{name}" for name in names]
     write_json(out_dir / ANALYSIS, result)
     _write_text(out_dir / MARKDOWN, render(result))
 
     files = [out_dir / MARKDOWN, out_dir / ANALYSIS, out_dir / CSV, out_dir / METRICS,
-             *(out_dir / FIGURES / name for name in names)]
+             *(out_dir / FIGURES / name for name in names), *(out_dir / PLOTS / name for name in plot_files)]
     params = {"n_boot": n_boot, "boot_seed": boot_seed, "evaluate_runs": len(cells), "selection": cfg.target.selection}
     with tracking.phase_run(cfg, "report", params=params) as report_run:
         tracking.log_metrics(_flat(metrics["models"]))
         for path in files:
-            tracking.log_artifact(path, FIGURES if path.parent.name == FIGURES else None)
+            tracking.log_artifact(path, str(path.parent.relative_to(out_dir)) if path.parent != out_dir else None)
+    write_json(out_dir / RUNS, {"report": report_run.info.run_id, "runs": run_ids})
+    files.append(out_dir / RUNS)
     log.info("report written to %s (MLflow run %s)", out_dir, report_run.info.run_id)
     return {
         "run_id": report_run.info.run_id, "profile": cfg.profile, "selection": cfg.target.selection,
@@ -228,10 +238,7 @@ def _read_predictions(cfg, cells, evaluated, results_dir) -> dict[Cell, np.ndarr
             run = evaluated[cell]
             where = f"MLflow run {run.info.run_id} ({cell.result('evaluate', results_dir)})"
             redo = _redo(cell, "evaluate", force=True)
-            try:
-                path = tracking.artifact_file(run, "predictions.parquet", download_dir)
-            except FileNotFoundError:
-                raise XstiltsError(f"{where} has no artifact predictions.parquet; run {redo}") from None
+            path = _predictions_file(cell, run, results_dir, download_dir, where, redo)
             table = pq.ParquetFile(path).read(columns=["split", "language", "pair_id", "correct"])  # no dataset layer
             table = table.filter(pc.equal(table["split"], "test"))
             lang = pc.index_in(table["language"], value_set=languages)
@@ -268,6 +275,33 @@ def _read_predictions(cfg, cells, evaluated, results_dir) -> dict[Cell, np.ndarr
     return out
 
 
+def _predictions_file(cell, run, results_dir, download_dir, where: str, redo: str) -> Path:
+    """The evaluate run's predictions.parquet: the workspace's copy (the DVC output) when its sha256 is the one
+    the run recorded, else the run's artifact from the tracking store.
+
+    The workspace's copy comes first because a moved or copied project's runs name the artifact paths of
+    the folder (or machine) that ran them; where neither is usable the error says what differs and where,
+    and asks for a new evaluation only when the data is nowhere.
+    """
+    local = cell.predictions(results_dir)
+    recorded = run.data.tags.get(tracking.TAG_PREFIX + tracking.PREDICTIONS_SHA256)
+    found = tracking.file_sha256(local) if local.is_file() else None
+    if found is not None and found == recorded:
+        return local
+    try:
+        return tracking.artifact_file(run, "predictions.parquet", download_dir)
+    except FileNotFoundError as err:
+        missing = f"has no artifact predictions.parquet ({err})"
+    if found is None:
+        raise XstiltsError(f"{where} {missing} and {local} is missing; run {redo}")
+    if recorded is None:
+        differs = "the run recorded no sha256 of its predictions to check it against (a run of older xstilts)"
+    else:
+        differs = f"its sha256 {found[:12]}… is not the {recorded[:12]}… that the run recorded"
+    raise XstiltsError(f"{where} {missing}, and {local} is not the file the run wrote: {differs}; restore the "
+                       f"file that run wrote (e.g. `dvc checkout {local}`)")
+
+
 # -- metrics.json and the other files ------------------------------------------------------------------
 
 
@@ -289,6 +323,44 @@ def _metrics(result: dict) -> dict:
         }
         models[model] = _numbers_only(models[model])
     return {"evaluate_runs": result["evaluate_runs"], "models": models}
+
+
+def _learning_curves(a: dict, run_ids: dict, curve_seeds: int) -> dict:
+    """The dev metric after every epoch (``epoch_dev_<metric>``) of the first ``curve_seeds`` seeds, read in one
+    batched history query: per model, one panel per trained intermediate task on its own metric (LAS,
+    Spearman, ...) and one for the target task (English MNLI dev accuracy, every condition).
+    ``{model: [{"task", "label", "title", "series": [{"label", "points": [(epoch, value), ...]}]}]}``."""
+    seeds = a["grid"]["seeds"][:curve_seeds]
+    conditions = [c["task"] for c in a["grid"]["conditions"]]
+    trained = [t for t in conditions if tasks.get(t).dev_metric is not None]
+    keys = [f"epoch_dev_{tasks.get(t).dev_metric}" for t in trained] + ["epoch_dev_acc"]
+    ids = [r[phase] for runs in run_ids.values() for r in runs if r["seed"] in seeds
+           for phase in ("intermediate", "target") if r[phase]]
+    histories = tracking.metric_histories(ids, keys) if ids else {}
+
+    def points(run_id, key):
+        return histories.get(run_id, {}).get(key, []) if run_id else []
+
+    out = {}
+    for model, runs in run_ids.items():
+        cell = {(r["task"], r["seed"]): r for r in runs}
+        rates = {own["task"]: own["lr"] for own in a["per_model"][model]["own"]}
+        panels = []
+        for t in trained:
+            metric = tasks.get(t).dev_metric
+            panels.append({
+                "task": t, "label": f"dev {METRIC_LABELS.get(metric, metric)}",
+                "title": f"{t}, lr {', '.join(format_lr(x) for x in rates.get(t, [])) or 'n/a'}",
+                "series": [{"label": f"seed {s}", "points": points(cell[t, s]["intermediate"], f"epoch_dev_{metric}")}
+                           for s in seeds],
+            })  # fmt: skip
+        panels.append({
+            "task": "target-mnli", "label": "MNLI dev accuracy", "title": "target task: MNLI (English)",
+            "series": [{"label": f"{t} seed {s}", "points": points(cell[t, s]["target"], "epoch_dev_acc")}
+                       for t in conditions for s in seeds],
+        })  # fmt: skip
+        out[model] = panels
+    return out
 
 
 def _round(x):
@@ -313,7 +385,7 @@ def _write_csv(path: Path, cfg, cells: list[Cell], evaluated) -> None:
 
     rows = [
         [c.model, c.task, tasks.get(c.task).family, c.seed, split, lang,
-         evaluated[c].data.metrics[f"xnli_{split}_acc_{lang}"], evaluated[c].info.run_id]
+         evaluated[c].data.metrics[f"xnli_{split}_acc_{lang}"]]
         for c in cells for split in SPLITS for lang in cfg.languages
     ]
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -1,6 +1,11 @@
-"""The report's figures (matplotlib, Agg), drawn from the analysis dict (plus the learning curves, read from
-the runs' ``train_loss`` histories): averages with intervals, Δ-vs-none heatmaps, learning curves, the
-transfer gap, the contrast under three checkpoint-selection rules, Δ against typological distance."""
+"""The report's figures (matplotlib, Agg), drawn from the analysis dict (plus the learning curves, the dev
+metric per epoch read from the runs): averages with intervals, Δ-vs-none heatmaps, learning curves, the
+transfer gap, the contrast under three checkpoint-selection rules, Δ against typological distance.
+
+So that a reader can trust them at a glance: every accuracy plot of a 3-way NLI task has a dashed chance line
+at 33.3%, legends sit outside the axes (they never hide data), the heatmaps mark Holm-significant cells, and
+each task's learning curve has its own axis and metric. The PNGs carry no software version, so re-running
+the same grid writes the same bytes (they are git-tracked)."""
 
 from __future__ import annotations
 
@@ -8,24 +13,23 @@ from pathlib import Path
 
 import numpy as np
 
-from xstilts import tracking
-
 # colour-blind-safe palette (Okabe & Ito 2008)
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442", "#000000"]
+CHANCE = 100 / 3  # accuracy (%) of a uniform guess among the 3 NLI labels
 
 
-def draw(a: dict, curve_seeds: int, out: Path) -> list[Path]:
-    """All figures of the analysis dict ``a`` into ``out``; returns their paths, sorted."""
+def draw(a: dict, curves: dict, curve_seeds: int, out: Path) -> list[Path]:
+    """All figures of the analysis dict ``a`` and the learning ``curves`` (``build._learning_curves``) into
+    ``out``; returns their paths, sorted."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     paths = [_averages(plt, a, out / "average_ci.png")]
-    curves = _histories(a, curve_seeds)
     for model, m in a["per_model"].items():
         paths.append(_heatmap(plt, a, m, out / f"delta_heatmap_{model}.png"))
-        paths.append(_curves(plt, a, m, curves, curve_seeds, out / f"learning_curves_{model}.png"))
+        paths.append(_curves(plt, model, curves[model], curve_seeds, out / f"learning_curves_{model}.png"))
     if any(m["transfer_gap"]["available"] for m in a["per_model"].values()):
         paths.append(_transfer_gap(plt, a, out / "transfer_gap.png"))
     if any(m["checkpoint_selection"]["logged"] for m in a["per_model"].values()):
@@ -48,18 +52,24 @@ def _heatmap(plt, a: dict, m: dict, path: Path) -> Path:
     shown = m["comparisons"][1:]
     rows = a["languages"] + ["avg"]
     data = 100 * np.column_stack([list(c["estimate"]) + [c["avg"]["estimate"]] for c in shown])
+    alpha, n_langs = a["statistics"]["alpha"], len(a["languages"])
+    # the languages' Holm-adjusted p (over the whole family); the avg row is not in the family: never marked
+    significant = np.column_stack([[p is not None and p < alpha for p in c["p_holm"]] + [False] for c in shown])
     limit = max(float(np.abs(data).max()), 0.01)
     fig, ax = plt.subplots(figsize=(2.2 + 1.7 * len(shown), 1.5 + 0.36 * len(rows)))
     image = ax.imshow(data, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")  # diverging, centred at 0
     for (i, j), value in np.ndenumerate(data):
         color = "white" if abs(value) > 0.6 * limit else "black"
-        ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=8, color=color)
+        mark = "*" if significant[i, j] else ""
+        ax.text(j, i, f"{value:+.1f}{mark}", ha="center", va="center", fontsize=8, color=color)
+    ax.axhline(n_langs - 0.5, color="black", linewidth=1)  # the avg row apart: it is not one of the tests
     ax.set_xticks(range(len(shown)), _labels(a, [c["a"][0] for c in shown]))
     ax.set_yticks(range(len(rows)), rows)
     ax.set_xlabel("intermediate task")
     ax.set_ylabel("XNLI language")
     ax.set_title(f"{m['model']}: XNLI test accuracy Δ vs no intermediate task\n"
-                 "(points, mean over seeds; blue = better)")
+                 f"(points, mean over seeds; blue = better;\n* Holm-adjusted p < {alpha:g}, family of "
+                 f"{a['statistics']['family']['size']} tests)")
     fig.colorbar(image, ax=ax, label="Δ accuracy vs none (points)")
     return _save(plt, fig, path)
 
@@ -75,49 +85,42 @@ def _averages(plt, a: dict, path: Path) -> Path:
         high = np.array([100 * m["average"][t]["high"] for t in conditions])
         ax.errorbar(x, y, yerr=[np.maximum(0, y - low), np.maximum(0, high - y)], fmt="os^Dv"[k % 5], capsize=4,
                     color=OKABE_ITO[k % len(OKABE_ITO)], label=model)
+    _chance(ax)
     ax.set_xticks(range(len(conditions)), _labels(a, conditions))
     ax.set_xlabel("intermediate task")
     ax.set_ylabel(f"XNLI test accuracy, {len(a['languages'])}-language avg (%)")
     ax.set_title("Zero-shot XNLI: language average with 95% bootstrap CI\n(test pairs × seeds)")
-    ax.legend(title="model")
+    _legend(ax, title="model")
     ax.grid(axis="y", alpha=0.3)
     return _save(plt, fig, path)
 
 
-def _histories(a: dict, curve_seeds: int) -> dict:
-    """``train_loss`` histories of the curves' runs, in one batched read."""
-    ids = []
-    for m in a["per_model"].values():
-        seeds = a["grid"]["seeds"][:curve_seeds]
-        ids += [r[phase] for r in m["runs"] if r["seed"] in seeds for phase in ("intermediate", "target") if r[phase]]
-    return tracking.metric_histories(ids, ["train_loss"]) if ids else {}
-
-
-def _curves(plt, a: dict, m: dict, histories: dict, curve_seeds: int, path: Path) -> Path:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+def _curves(plt, model: str, panels: list[dict], curve_seeds: int, path: Path) -> Path:
+    """One panel per task on its own axis and metric (a parser's LAS and a regression's Spearman do not share
+    a scale); lines: colour per condition, style per seed. The target panel (MNLI accuracy) in %."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.4), squeeze=False)
     styles = ["-", "--", ":", "-."]
-    seeds = a["grid"]["seeds"][:curve_seeds]
-    runs = {(r["task"], r["seed"]): r for r in m["runs"]}
-    for ax, phase, title in ((axes[0], "intermediate", "intermediate task"), (axes[1], "target", "target task (MNLI)")):
-        drawn = 0
-        for c, t in enumerate(_conditions(a)):
-            for k, seed in enumerate(seeds):
-                run_id = runs[t, seed][phase]
-                history = histories.get(run_id, {}).get("train_loss", []) if run_id else []
-                if history:
-                    steps, values = zip(*history, strict=True)
-                    ax.plot(steps, values, styles[k % len(styles)], color=OKABE_ITO[c % len(OKABE_ITO)],
-                            label=f"{t} s{seed}", linewidth=1.2)
-                    drawn += 1
+    for ax, panel in zip(axes[0], panels, strict=True):
+        target = panel["task"] == "target-mnli"
+        seeds = len({s["label"].rsplit(" ", 1)[-1] for s in panel["series"]})  # series: conditions x seeds
+        drawn = [s for s in panel["series"] if s["points"]]
+        for k, series in enumerate(panel["series"]):
+            if series["points"]:
+                epochs, values = zip(*series["points"], strict=True)
+                ax.plot(epochs, 100 * np.array(values) if target else values, styles[k % seeds % len(styles)],
+                        marker="o", markersize=3, color=OKABE_ITO[k // seeds % len(OKABE_ITO)],
+                        label=series["label"], linewidth=1.2)
+        if target:
+            _chance(ax)
         if drawn:
-            ax.legend(fontsize=7, ncol=2)
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
         else:
-            ax.text(0.5, 0.5, "no train_loss logged", ha="center", va="center", transform=ax.transAxes)
-        ax.set_xlabel("optimisation step")
-        ax.set_ylabel("train_loss")
-        ax.set_title(f"{m['model']}: {title}")
+            ax.text(0.5, 0.5, "no per-epoch dev metric logged", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(panel["label"] + (" (%)" if target else ""))
+        ax.set_title(panel["title"], fontsize=10)
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Learning curves (first {curve_seeds} seed(s) of each cell)")
+    fig.suptitle(f"{model}: dev metric after every epoch (first {curve_seeds} seed(s) of each cell)")
     return _save(plt, fig, path)
 
 
@@ -140,7 +143,7 @@ def _transfer_gap(plt, a: dict, path: Path) -> Path:
     ax.set_xticks(range(len(conditions)), _labels(a, conditions))
     ax.set_ylabel("English − mean of the other languages (points)")
     ax.set_title("Transfer gap per condition\n(whiskers: 95% CI of the change vs none, placed on the bar)")
-    ax.legend(title="model")
+    _legend(ax, title="model")
     ax.grid(axis="y", alpha=0.3)
     return _save(plt, fig, path)
 
@@ -160,7 +163,7 @@ def _selection(plt, a: dict, path: Path) -> Path:
     ax.set_xticks(range(len(rules)), [names.get(r, r) for r in rules])
     ax.set_ylabel("syntactic − semantic, test avg (points)")
     ax.set_title("The contrast under three checkpoint-selection rules\n(epochs chosen on dev, accuracy on test)")
-    ax.legend(title="model")
+    _legend(ax, title="model")
     ax.grid(axis="y", alpha=0.3)
     return _save(plt, fig, path)
 
@@ -189,8 +192,19 @@ def _typology(plt, a: dict, path: Path) -> Path:
     return _save(plt, fig, path)
 
 
+def _chance(ax) -> None:
+    ax.axhline(CHANCE, color="grey", linestyle="--", linewidth=1, label="chance (33.3%)")
+
+
+def _legend(ax, **kwargs) -> None:
+    """The legend right of the axes, where it can hide no data point."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, **kwargs)
+
+
 def _save(plt, fig, path: Path) -> Path:
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    # bbox "tight": the legends outside the axes stay in the image; no Software entry: the bytes do not change
+    # with matplotlib's version (a PNG has no date unless given one)
+    fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return path

@@ -14,6 +14,14 @@ SELECTION_WORDS = {
 RULES = {"final": "final epoch", "en_dev": "best English dev epoch", "oracle": "per-language oracle"}
 BUDGET_LABELS = {"train_examples": "examples", "train_steps": "optimiser steps", "train_tokens": "sub-word tokens",
                  "train_seconds": "wall time (s)"}
+# What a figure shows beyond its title, by the start of its file name (the Markdown prints it below the figure)
+CAPTIONS = {
+    "average_ci": "Dashed line: chance (33.3%).",
+    "delta_heatmap": "An asterisk marks a language whose Δ has Holm-adjusted p < 0.05 over the whole family of "
+    "tests (the avg row is not in the family and carries no mark).",
+    "learning_curves": "Each intermediate task on its own dev metric; the target task on English MNLI dev accuracy "
+    "(dashed line: chance, 33.3%).",
+}
 
 
 def render(a: dict) -> str:
@@ -55,7 +63,11 @@ def render(a: dict) -> str:
     lines += ["", "## Protocol deviations", ""] + _protocol(a)
     lines += ["", f"## Published reference numbers (XNLI zero-shot test accuracy, {n}-language average)", ""]
     lines += _published(a)
-    lines += ["", "## Figures", ""] + [f"![{Path(name).stem}]({name})" for name in a["figures"]]
+    lines += ["", "## Figures", ""]
+    for name in a["figures"]:
+        stem = Path(name).stem
+        caption = next((text for start, text in CAPTIONS.items() if stem.startswith(start)), None)
+        lines += [f"![{stem}]({name})"] + ([f"*{caption}*", ""] if caption else [""])
     return "\n".join(lines) + "\n"
 
 
@@ -157,7 +169,8 @@ def _model_sections(a: dict, m: dict, label: dict[str, str]) -> list[str]:
     rows = []
     for own in m["own"]:
         e, name = own["delta_vs_none"], METRIC_LABELS.get(own["metric"], own["metric"])
-        rows.append([label[own["task"]], ", ".join(own["lr"]), ", ".join(own["lr_source"]), f"dev {name}",
+        rates = ", ".join(map(format_lr, own["lr"]))
+        rows.append([label[own["task"]], rates, ", ".join(own["lr_source"]), f"dev {name}",
                      _mean_sd(own["mean"], own["sd"]), f"{_signed(e['estimate'])} {_ci(e)}", _num(own["r"]),
                      str(own["n"])])
     out += _table(["task", "lr", "lr source", "metric", "score (×100, mean ± sd)", "XNLI Δ vs none (avg)", "r", "runs"],
@@ -283,6 +296,14 @@ def _published(a: dict) -> list[str]:
 
 
 # -- formatting ----------------------------------------------------------------------------------------
+
+
+def format_lr(x) -> str:
+    """A learning rate to 3 significant digits (a tuned rate has 17); as given when it is not a number."""
+    try:
+        return f"{float(x):.3g}"
+    except (TypeError, ValueError):
+        return str(x)
 
 
 def _comparison(m: dict, name: str) -> dict:

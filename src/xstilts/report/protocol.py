@@ -125,10 +125,11 @@ def _number(value, runs: list, name: str) -> tuple:
     """This run's value of a recipe number: the value the runs logged (param ``name``), else the configured one."""
     logged = _logged(runs, name)
     if len(logged) == 1:
-        return logged[0], f"{logged[0]:g}" if isinstance(logged[0], float) else str(logged[0])
+        return logged[0], f"{logged[0]:.3g}" if isinstance(logged[0], float) else str(logged[0])
     if len(logged) > 1:
-        return logged, ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in logged) + " (differ across runs)"
-    return value, f"{value:g}" if isinstance(value, float) else str(value)
+        shown = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in logged)
+        return logged, shown + " (differ across runs)"
+    return value, f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _ours(cfg, key: str, which, runs_by_model) -> tuple:
