@@ -120,3 +120,17 @@ def test_every_experiment_xstilts_uses_opens_on_its_runs_and_keeps_a_users_descr
         tags = client.get_experiment(experiment).tags
         assert tags["mlflow.experimentKind"] == "custom_model_development"
         assert tags["mlflow.note.content"].startswith(note)
+
+
+def test_a_param_that_mlflow_run_held_raw_is_read_from_its_resolved_name():
+    """Under `mlflow run` the entry point's raw `lr=''` is the run's `lr`; the phase's value is `lr_resolved`,
+    and the report (protocol table, own-dev-score table) must read that one."""
+    from types import SimpleNamespace
+
+    from xstilts import tracking
+    from xstilts.report.protocol import _logged
+
+    by_mlflow_run = SimpleNamespace(data=SimpleNamespace(params={"lr": "''", "lr_resolved": "0.00127"}))
+    by_dvc = SimpleNamespace(data=SimpleNamespace(params={"lr": "0.00131"}))
+    assert tracking.param(by_mlflow_run, "lr") == "0.00127" and tracking.param(by_dvc, "lr") == "0.00131"
+    assert _logged([by_mlflow_run, by_dvc], "lr") == [0.00127, 0.00131]

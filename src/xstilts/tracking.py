@@ -293,6 +293,13 @@ def log_params(params: Mapping[str, Any]) -> None:
     mlflow.log_params({(f"{k}_resolved" if k in logged and logged[k] != v else k): v for k, v in values.items()})
 
 
+def param(run, name: str) -> str | None:
+    """The value of param ``name`` that the phase used: ``<name>_resolved`` where :func:`log_params` had to
+    log it under that name (a run started by `mlflow run` holds the entry point's raw value, e.g. ``''``)."""
+    params = run.data.params
+    return params.get(f"{name}_resolved", params.get(name))
+
+
 @_main_only
 def log_config(cfg) -> None:
     """Attach the resolved configuration (after profile blocks and overrides) as ``config.yaml``."""

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from xstilts import stats, tasks, typology
+from xstilts import stats, tasks, tracking, typology
 from xstilts.grid import Cell
 from xstilts.report.selection import analyse as checkpoint_selection
 
@@ -151,7 +151,7 @@ def _own(conditions, family, seeds, acc, run_of, boot) -> list[dict]:
         kept = [i for i, v in enumerate(scores) if v is not None]
         values = np.array([scores[i] for i in kept], float)
         xnli = acc["test"][t].mean(axis=1)[kept]  # each run's language-average XNLI test accuracy
-        rates = sorted({r.data.params.get("lr", "?") for r in trained if r})
+        rates = sorted({tracking.param(r, "lr") or "?" for r in trained if r})
         sources = sorted({r.data.tags.get("xstilts.lr_source", "not tagged") for r in trained if r})
         out.append({"task": t, "family": family[t], "metric": metric, "lr": rates, "lr_source": sources,
                     "mean": values.mean() if len(values) else None,

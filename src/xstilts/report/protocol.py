@@ -15,7 +15,7 @@ from importlib import resources
 
 import yaml
 
-from xstilts import tasks
+from xstilts import tasks, tracking
 
 DATA = "protocols.yaml"
 REFERENCES = ("xstilts", "xtreme")
@@ -108,7 +108,7 @@ def _logged(runs: list, name: str) -> list:
     """The distinct values of param ``name`` over ``runs`` (numbers where they parse), in order."""
     values = []
     for run in runs:
-        raw = run.data.params.get(name)
+        raw = tracking.param(run, name)
         if raw is None:
             continue
         try:
