@@ -139,12 +139,8 @@ def _transfer_gap(plt, a: dict, path: Path) -> Path:
                 below = max(0.0, 100 * (change["estimate"] - change["low"]))
                 above = max(0.0, 100 * (change["high"] - change["estimate"]))
                 ax.errorbar(xi, gap, yerr=[[below], [above]], fmt="none", color="black", capsize=3)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(range(len(conditions)), _labels(a, conditions))
-    ax.set_ylabel("English − mean of the other languages (points)")
-    ax.set_title("Transfer gap per condition\n(whiskers: 95% CI of the change vs none, placed on the bar)")
-    _legend(ax, title="model")
-    ax.grid(axis="y", alpha=0.3)
+    _finish_bars(ax, _labels(a, conditions), "English − mean of the other languages (points)",
+                 "Transfer gap per condition\n(whiskers: 95% CI of the change vs none, placed on the bar)")
     return _save(plt, fig, path)
 
 
@@ -158,14 +154,20 @@ def _selection(plt, a: dict, path: Path) -> Path:
         x = np.arange(len(rules)) + (k - (len(models) - 1) / 2) * width
         ax.bar(x, [100 * found[r]["contrast_avg"] if r in found else np.nan for r in rules], width * 0.9,
                color=OKABE_ITO[k % len(OKABE_ITO)], label=model)
-    ax.axhline(0, color="black", linewidth=0.8)
     names = {"final": "final epoch", "en_dev": "best English dev", "oracle": "best dev per language\n(oracle)"}
-    ax.set_xticks(range(len(rules)), [names.get(r, r) for r in rules])
-    ax.set_ylabel("syntactic − semantic, test avg (points)")
-    ax.set_title("The contrast under three checkpoint-selection rules\n(epochs chosen on dev, accuracy on test)")
+    _finish_bars(ax, [names.get(r, r) for r in rules], "syntactic − semantic, test avg (points)",
+                 "The contrast under three checkpoint-selection rules\n(epochs chosen on dev, accuracy on test)")
+    return _save(plt, fig, path)
+
+
+def _finish_bars(ax, labels: list[str], ylabel: str, title: str) -> None:
+    """A bar chart of differences per model: the zero line, the groups' labels, the legend outside the bars."""
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     _legend(ax, title="model")
     ax.grid(axis="y", alpha=0.3)
-    return _save(plt, fig, path)
 
 
 def _typology(plt, a: dict, path: Path) -> Path:
