@@ -692,3 +692,9 @@ def test_figures_show_chance_legends_outside_and_each_tasks_own_metric(store, mo
 def test_learning_rates_are_shown_to_three_significant_digits():
     assert [markdown.format_lr(x) for x in ("0.000512345678", 2e-05, "0.002", "?")] == ["0.000512", "2e-05", "0.002",
                                                                                       "?"]
+
+
+def test_a_p_value_in_running_text_reads_as_a_relation():
+    from xstilts.report.markdown import _p_relation
+
+    assert [_p_relation(p) for p in (0.0004, 0.0421, None)] == ["< 0.001", "= 0.042", "= n/a"]

@@ -80,7 +80,7 @@ def _verdict(a: dict, model: str) -> str:
     avg, syn, sem = c["avg"], ", ".join(m["syntactic"]), ", ".join(m["semantic"])
     size = f"by {abs(100 * avg['estimate']):.2f} points on the {n}-language average"
     numbers = (f"syntactic − semantic = {_signed(avg['estimate'])}, 95% CI {_ci(avg)}, "
-               f"p = {_p(avg['p'])} (unadjusted)")
+               f"p {_p_relation(avg['p'])} (unadjusted)")
     size_family = a["statistics"]["family"]["size"]
     significant = (f"{c['significant_holm']} of {n} languages differ significantly after Holm correction over the "
                    f"family of {size_family} tests ({c['significant_bh']} after Benjamini–Hochberg)")
@@ -340,6 +340,12 @@ def _p(p) -> str:
     if p is None:
         return "n/a"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _p_relation(p) -> str:
+    """``= 0.123``, ``< 0.001`` or ``= n/a``: a p-value in running text."""
+    text = _p(p)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def _num(x) -> str:
